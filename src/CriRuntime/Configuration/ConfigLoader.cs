@@ -1,0 +1,145 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
+
+namespace CriRuntime.Configuration;
+
+/// <summary>
+/// Builds <see cref="DaemonOptions"/> from, in rising precedence: built-in defaults, the TOML file,
+/// CRIRUNTIME_* environment variables (CRIRUNTIME_API__LISTEN sets api.listen) and command-line flags.
+/// </summary>
+internal static class ConfigLoader
+{
+    public const string EnvironmentPrefix = "CRIRUNTIME_";
+
+    private static readonly Dictionary<string, LogLevel> LogLevels = new()
+    {
+        ["trace"] = LogLevel.Trace,
+        ["debug"] = LogLevel.Debug,
+        ["info"] = LogLevel.Information,
+        ["warn"] = LogLevel.Warning,
+        ["error"] = LogLevel.Error,
+        ["fatal"] = LogLevel.Critical,
+    };
+
+    private static readonly Dictionary<string, string> LogFormats = new() { ["text"] = "text", ["json"] = "json" };
+
+    /// <param name="configPath">An explicit --config path (must exist), or null for the default path (may be absent).</param>
+    /// <param name="flags">Keys set on the command line, in configuration form ("api:listen").</param>
+    public static DaemonOptions Load(string? configPath, IReadOnlyDictionary<string, string?> flags,
+        IDictionary<string, string?>? environment = null)
+    {
+        var path = configPath ?? Environment.GetEnvironmentVariable(EnvironmentPrefix + "CONFIG");
+        var explicitPath = path is not null;
+        path ??= DaemonOptions.DefaultConfigPath;
+
+        var fileKeys = new Dictionary<string, string?>();
+        if (File.Exists(path))
+        {
+            fileKeys = TomlFlattener.Flatten(File.ReadAllText(path), path);
+        }
+        else if (explicitPath)
+        {
+            throw new ConfigException($"config file {path} does not exist");
+        }
+
+        var builder = new ConfigurationBuilder().AddInMemoryCollection(fileKeys);
+        if (environment is null)
+        {
+            builder.AddEnvironmentVariables(EnvironmentPrefix);
+        }
+        else
+        {
+            builder.AddInMemoryCollection(environment);
+        }
+        var configuration = builder.AddInMemoryCollection(flags).Build();
+
+        var reader = new ConfigReader(configuration);
+        var options = Read(reader);
+        reader.RejectUnknown(fileKeys.Keys, path);
+        reader.RejectUnknown(flags.Keys, "command line");
+        return options;
+    }
+
+    private static DaemonOptions Read(ConfigReader r)
+    {
+        var defaults = new DaemonOptions();
+        return new DaemonOptions
+        {
+            Root = r.AbsolutePath("root", defaults.Root),
+            RunRoot = r.AbsolutePath("run_root", defaults.RunRoot),
+            LogLevel = r.Choice("log_level", defaults.LogLevel, LogLevels),
+            LogFormat = r.Choice("log_format", defaults.LogFormat, LogFormats),
+            Api = ReadApi(r, defaults.Api),
+            Runtime = ReadRuntime(r, defaults.Runtime),
+            Network = new NetworkOptions
+            {
+                CniConfDir = r.AbsolutePath("network:cni_conf_dir", defaults.Network.CniConfDir),
+                CniPluginDirs = r.List("network:cni_plugin_dirs", defaults.Network.CniPluginDirs),
+            },
+            Telemetry = new TelemetryOptions
+            {
+                OtlpEndpoint = ReadUri(r, "telemetry:otlp_endpoint", defaults.Telemetry.OtlpEndpoint),
+                PrometheusListen = ReadHostPort(r, "telemetry:prometheus_listen", defaults.Telemetry.PrometheusListen),
+                ServiceName = r.NonEmpty("telemetry:service_name", defaults.Telemetry.ServiceName),
+            },
+        };
+    }
+
+    private static ApiOptions ReadApi(ConfigReader r, ApiOptions d) => new()
+    {
+        Listen = r.AbsolutePath("api:listen", d.Listen),
+        StreamAddress = r.NonEmpty("api:stream_address", d.StreamAddress),
+        StreamPort = r.Int("api:stream_port", d.StreamPort, 0, 65535),
+        StreamIdleTimeout = r.Duration("api:stream_idle_timeout", d.StreamIdleTimeout),
+    };
+
+    private static RuntimeOptions ReadRuntime(ConfigReader r, RuntimeOptions d)
+    {
+        var handlers = new SortedDictionary<string, RuntimeHandlerOptions>(StringComparer.Ordinal);
+        foreach (var (name, handler) in d.Handlers)
+        {
+            handlers[name] = handler;
+        }
+        foreach (var name in r.TableNames("runtime:handlers"))
+        {
+            handlers.TryGetValue(name, out var existing);
+            handlers[name] = new RuntimeHandlerOptions(
+                r.AbsolutePath($"runtime:handlers:{name}:path", existing?.Path ?? ""),
+                r.AbsolutePath($"runtime:handlers:{name}:root", existing?.Root ?? $"/run/criruntime/runtimes/{name}"));
+        }
+
+        var defaultHandler = r.NonEmpty("runtime:default_handler", d.DefaultHandler);
+        if (!handlers.ContainsKey(defaultHandler))
+        {
+            throw ConfigReader.Invalid("runtime:default_handler", defaultHandler,
+                "names no handler in runtime.handlers (" + string.Join(", ", handlers.Keys) + ")");
+        }
+        return new RuntimeOptions
+        {
+            DefaultHandler = defaultHandler,
+            ConmonPath = r.AbsolutePath("runtime:conmon_path", d.ConmonPath),
+            Handlers = handlers,
+        };
+    }
+
+    private static string ReadUri(ConfigReader r, string key, string fallback)
+    {
+        var value = r.String(key, fallback);
+        return value.Length == 0 || Uri.TryCreate(value, UriKind.Absolute, out _)
+            ? value
+            : throw ConfigReader.Invalid(key, value, "must be an absolute URI such as http://127.0.0.1:4317");
+    }
+
+    private static string ReadHostPort(ConfigReader r, string key, string fallback)
+    {
+        var value = r.String(key, fallback);
+        if (value.Length == 0)
+        {
+            return value;
+        }
+        var colon = value.LastIndexOf(':');
+        return colon > 0 && int.TryParse(value.AsSpan(colon + 1), out var port) && port is > 0 and < 65536
+            ? value
+            : throw ConfigReader.Invalid(key, value, "must be host:port, such as 127.0.0.1:9090");
+    }
+}

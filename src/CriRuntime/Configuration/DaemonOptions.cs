@@ -1,0 +1,73 @@
+using Microsoft.Extensions.Logging;
+
+namespace CriRuntime.Configuration;
+
+/// <summary>The effective daemon configuration: defaults, then the TOML file, then environment, then flags.</summary>
+internal sealed record DaemonOptions
+{
+    public const string DefaultConfigPath = "/etc/criruntime/criruntime.toml";
+
+    /// <summary>Persistent state (images, sandbox and container records).</summary>
+    public string Root { get; init; } = "/var/lib/criruntime";
+
+    /// <summary>Volatile state that dies with a reboot (netns pins, bundles, sockets).</summary>
+    public string RunRoot { get; init; } = "/run/criruntime";
+
+    public LogLevel LogLevel { get; init; } = LogLevel.Information;
+
+    /// <summary>"text" (one line per event) or "json" (one JSON object per event).</summary>
+    public string LogFormat { get; init; } = "text";
+
+    public ApiOptions Api { get; init; } = new();
+    public RuntimeOptions Runtime { get; init; } = new();
+    public NetworkOptions Network { get; init; } = new();
+    public TelemetryOptions Telemetry { get; init; } = new();
+}
+
+internal sealed record ApiOptions
+{
+    public string Listen { get; init; } = "/run/criruntime/criruntime.sock";
+
+    /// <summary>Address of the exec/attach/port-forward streaming server.</summary>
+    public string StreamAddress { get; init; } = "127.0.0.1";
+
+    /// <summary>0 picks a free port at start.</summary>
+    public int StreamPort { get; init; }
+
+    public TimeSpan StreamIdleTimeout { get; init; } = TimeSpan.FromHours(4);
+}
+
+internal sealed record RuntimeOptions
+{
+    public string DefaultHandler { get; init; } = "criruntime";
+    public string ConmonPath { get; init; } = "/usr/bin/conmon";
+
+    /// <summary>Runtime handler name (CRI runtime_handler, RuntimeClass handler) to OCI runtime.</summary>
+    public IReadOnlyDictionary<string, RuntimeHandlerOptions> Handlers { get; init; } =
+        new SortedDictionary<string, RuntimeHandlerOptions>(StringComparer.Ordinal)
+        {
+            ["criruntime"] = new("/usr/local/bin/criruntime-launch", "/run/criruntime-launch"),
+            ["runc"] = new("/usr/sbin/runc", "/run/runc"),
+        };
+}
+
+/// <param name="Path">The OCI runtime binary.</param>
+/// <param name="Root">Its state directory (passed as --root).</param>
+internal sealed record RuntimeHandlerOptions(string Path, string Root);
+
+internal sealed record NetworkOptions
+{
+    public string CniConfDir { get; init; } = "/etc/cni/net.d";
+    public IReadOnlyList<string> CniPluginDirs { get; init; } = ["/opt/cni/bin", "/usr/lib/cni"];
+}
+
+internal sealed record TelemetryOptions
+{
+    /// <summary>OTLP endpoint for traces and metrics; empty turns the exporter off.</summary>
+    public string OtlpEndpoint { get; init; } = "";
+
+    /// <summary>host:port of a Prometheus scrape endpoint (/metrics); empty turns it off.</summary>
+    public string PrometheusListen { get; init; } = "";
+
+    public string ServiceName { get; init; } = "criruntime";
+}

@@ -1,0 +1,63 @@
+using CriRuntime.Api.V1;
+using CriRuntime.Configuration;
+using CriRuntime.Hosting;
+using CriRuntime.Network;
+using CriRuntime.Runtime;
+using Grpc.Core;
+
+namespace CriRuntime.Grpc;
+
+// Version, Status, RuntimeConfig: what the runtime is and whether the node can run pods.
+internal sealed partial class RuntimeGrpcService
+{
+    private const string KubeletApiVersion = "0.1.0";
+
+    private readonly DaemonOptions _options;
+    private readonly RuntimeReadiness _readiness;
+
+    public RuntimeGrpcService(DaemonOptions options, RuntimeReadiness readiness)
+    {
+        _options = options;
+        _readiness = readiness;
+    }
+
+    public override Task<VersionResponse> Version(VersionRequest request, ServerCallContext context) =>
+        Task.FromResult(new VersionResponse
+        {
+            Version = KubeletApiVersion,
+            RuntimeName = "criruntime",
+            RuntimeVersion = Entrypoint.Version,
+            RuntimeApiVersion = "v1",
+        });
+
+    public override Task<StatusResponse> Status(StatusRequest request, ServerCallContext context)
+    {
+        var (runtimeReady, runtimeReason, runtimeMessage) = _readiness.Check();
+        var cni = CniConfigDirectory.Find(_options.Network.CniConfDir);
+        var response = new StatusResponse
+        {
+            Status = new RuntimeStatus
+            {
+                Conditions =
+                {
+                    new RuntimeCondition { Type = "RuntimeReady", Status = runtimeReady, Reason = runtimeReason, Message = runtimeMessage },
+                    new RuntimeCondition
+                    {
+                        Type = "NetworkReady",
+                        Status = cni.Path is not null,
+                        Reason = cni.Path is null ? "NetworkPluginNotReady" : "",
+                        Message = cni.Path is null ? "Network plugin returns error: cni plugin not initialized: " + cni.Problem : "",
+                    },
+                },
+            },
+        };
+        if (request.Verbose)
+        {
+            response.Info["config"] = EffectiveConfig.ToJson(_options);
+        }
+        return Task.FromResult(response);
+    }
+
+    public override Task<RuntimeConfigResponse> RuntimeConfig(RuntimeConfigRequest request, ServerCallContext context) =>
+        Task.FromResult(new RuntimeConfigResponse { Linux = new LinuxRuntimeConfiguration { CgroupDriver = CgroupDriver.Cgroupfs } });
+}

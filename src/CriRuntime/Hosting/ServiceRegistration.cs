@@ -1,0 +1,35 @@
+using CriRuntime.Configuration;
+using CriRuntime.Grpc;
+using CriRuntime.Runtime;
+using CriRuntime.Telemetry;
+
+namespace CriRuntime.Hosting;
+
+/// <summary>All dependency wiring in one place: each concept adds its services here.</summary>
+internal static class ServiceRegistration
+{
+    /// <summary>The largest CRI message kubelet sends or accepts.</summary>
+    private const int MaxMessageBytes = 16 * 1024 * 1024;
+
+    public static void AddCriRuntime(this IServiceCollection services, DaemonOptions options)
+    {
+        services.AddSingleton(options);
+        services.AddGrpc(grpc =>
+        {
+            // Telemetry is outermost so it records the status the client finally sees.
+            grpc.Interceptors.Add<RpcTelemetryInterceptor>();
+            grpc.Interceptors.Add<ErrorMappingInterceptor>();
+            grpc.MaxReceiveMessageSize = MaxMessageBytes;
+            grpc.MaxSendMessageSize = MaxMessageBytes;
+        });
+        services.AddCriTelemetry(options.Telemetry);
+
+        services.AddSingleton<RuntimeReadiness>();
+    }
+
+    public static void MapCriRuntime(this WebApplication app)
+    {
+        app.MapGrpcService<RuntimeGrpcService>();
+        app.MapGrpcService<ImageGrpcService>();
+    }
+}

@@ -1,0 +1,3 @@
+using CriRuntime.Hosting;
+
+return await Entrypoint.RunAsync(args);

@@ -1,0 +1,44 @@
+using CriRuntime.Configuration;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+
+namespace CriRuntime.Telemetry;
+
+/// <summary>Wires OpenTelemetry exporters; with none configured nothing is registered and telemetry costs nothing.</summary>
+internal static class TelemetryRegistration
+{
+    public static void AddCriTelemetry(this IServiceCollection services, TelemetryOptions options)
+    {
+        var otlp = options.OtlpEndpoint.Length > 0;
+        var prometheus = options.PrometheusListen.Length > 0;
+        if (!otlp && !prometheus)
+        {
+            return;
+        }
+
+        var telemetry = services.AddOpenTelemetry()
+            .ConfigureResource(r => r.AddService(options.ServiceName, serviceVersion: Hosting.Entrypoint.Version));
+        telemetry.WithMetrics(m =>
+        {
+            m.AddMeter(CriTelemetry.Name);
+            if (prometheus) m.AddPrometheusExporter();
+            if (otlp) m.AddOtlpExporter(o => o.Endpoint = new Uri(options.OtlpEndpoint));
+        });
+        if (otlp)
+        {
+            telemetry.WithTracing(t => t.AddSource(CriTelemetry.Name).AddOtlpExporter(o => o.Endpoint = new Uri(options.OtlpEndpoint)));
+        }
+    }
+
+    /// <summary>Serves /metrics on the Prometheus listener only; the CRI socket never answers it.</summary>
+    public static void UseCriTelemetry(this WebApplication app, TelemetryOptions options)
+    {
+        if (options.PrometheusListen.Length == 0)
+        {
+            return;
+        }
+        var port = int.Parse(options.PrometheusListen.AsSpan(options.PrometheusListen.LastIndexOf(':') + 1));
+        app.UseOpenTelemetryPrometheusScrapingEndpoint(ctx => ctx.Connection.LocalPort == port && ctx.Request.Path == "/metrics");
+    }
+}

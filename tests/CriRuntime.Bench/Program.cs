@@ -1,0 +1,3 @@
+using CriRuntime.Bench;
+
+return await BenchCommand.RunAsync(args);

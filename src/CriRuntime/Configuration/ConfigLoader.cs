@@ -21,6 +21,8 @@ internal static class ConfigLoader
         ["fatal"] = LogLevel.Critical,
     };
 
+    private static readonly Dictionary<string, string> OtlpProtocols = new() { ["grpc"] = "grpc", ["http/protobuf"] = "http/protobuf" };
+
     private static readonly Dictionary<string, string> LogFormats = new() { ["text"] = "text", ["json"] = "json" };
 
     /// <param name="configPath">An explicit --config path (must exist), or null for the default path (may be absent).</param>
@@ -79,6 +81,7 @@ internal static class ConfigLoader
             Telemetry = new TelemetryOptions
             {
                 OtlpEndpoint = ReadUri(r, "telemetry:otlp_endpoint", defaults.Telemetry.OtlpEndpoint),
+                OtlpProtocol = r.Choice("telemetry:otlp_protocol", defaults.Telemetry.OtlpProtocol, OtlpProtocols),
                 PrometheusListen = ReadHostPort(r, "telemetry:prometheus_listen", defaults.Telemetry.PrometheusListen),
                 ServiceName = r.NonEmpty("telemetry:service_name", defaults.Telemetry.ServiceName),
             },

@@ -39,6 +39,8 @@ internal static partial class DaemonHost
                 return Entrypoint.ExitStartFailure;
             }
             socket.Restrict();
+            SystemdNotifier.Notify("READY=1");
+            app.Lifetime.ApplicationStopping.Register(() => SystemdNotifier.Notify("STOPPING=1"));
             LogServing(logger, Entrypoint.Version, options.Api.Listen);
             await app.WaitForShutdownAsync();
             LogStopped(logger);
@@ -51,7 +53,6 @@ internal static partial class DaemonHost
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         ConfigureLogging(builder.Logging, builder.Services, options);
-        builder.Host.UseSystemd();
         builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = ShutdownTimeout);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {

@@ -22,6 +22,9 @@ public sealed class DaemonSettings
     public string CniConfDir { get; set; }
     public string LogLevel { get; set; } = "debug";
 
+    /// <summary>Extra environment for the daemon process (e.g. NOTIFY_SOCKET).</summary>
+    public Dictionary<string, string> Environment { get; } = new();
+
     /// <summary>Extra TOML appended to the generated file, e.g. "[telemetry]\nprometheus_listen = ...".</summary>
     public StringBuilder ExtraToml { get; } = new();
 

@@ -22,7 +22,7 @@ run_suite() { # name, command...
   [ "$rc" -eq 0 ] || { status=1; echo "== $name: FAILED (exit $rc)"; }
 }
 
-run_suite "unit tests" dotnet test tests/CriRuntime.Tests --no-build --nologo
+run_suite "unit tests" dotnet test tests/CriRuntime.Tests --no-build --nologo --blame-hang-timeout 2m
 count_dotnet
 
 if [ -f src/launcher/Makefile ]; then
@@ -33,7 +33,8 @@ if [ -f src/launcher/Makefile ]; then
   fi
 fi
 
-run_suite "integration tests" dotnet test tests/CriRuntime.IntegrationTests --no-build --nologo
+# A hung test must fail the run with a dump, not eat the CI time limit.
+run_suite "integration tests" dotnet test tests/CriRuntime.IntegrationTests --no-build --nologo --blame-hang-timeout 5m
 count_dotnet
 
 [ "$failed" -eq 0 ] || status=1

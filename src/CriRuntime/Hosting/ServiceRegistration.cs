@@ -1,4 +1,5 @@
 using CriRuntime.Configuration;
+using CriRuntime.Events;
 using CriRuntime.Grpc;
 using CriRuntime.Runtime;
 using CriRuntime.Telemetry;
@@ -25,6 +26,7 @@ internal static class ServiceRegistration
         services.AddCriTelemetry(options.Telemetry);
 
         services.AddSingleton<RuntimeReadiness>();
+        services.AddSingleton<ContainerEventBus>();
     }
 
     public static void MapCriRuntime(this WebApplication app)

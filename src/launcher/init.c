@@ -72,6 +72,10 @@ void container_init(const struct spec *s, const char *id, int syncfd, int fifofd
 {
 	const struct process_spec *p = &s->proc;
 	struct syncmsg m;
+	/* Until execve (which resets it) /proc/<pid>/{fd,exe,mem} of this process
+	 * stay closed to other processes of the container. */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		die((FAILSYS("prctl dumpable", NULL), syncfd));
 	if (sync_recv(syncfd, &m) != 1 || m.type != SYNC_GO)
 		_exit(1);
 	bool userns = spec_ns(s, CLONE_NEWUSER) != NULL;
@@ -120,6 +124,13 @@ void container_init(const struct spec *s, const char *id, int syncfd, int fifofd
 		close(consfd);
 	if (sync_send(syncfd, SYNC_READY, getpid()) < 0)
 		_exit(1);
+	/* CVE-2024-21626: while created, hold nothing but what start and exec need */
+	int keep[4] = {procfd, fifofd, log_fileno(), -1};
+	if (close_fds_except(3 + preserve_fds, keep, 3) < 0) {
+		log_error_obj(&g_err);
+		_exit(1);
+	}
+	syncfd = -1;
 	/* Block until `start` opens the fifo for reading. The O_PATH fd was
 	 * opened on the host; reopening it through our private procfs needs no
 	 * host path and no container /proc. */
@@ -134,13 +145,14 @@ void container_init(const struct spec *s, const char *id, int syncfd, int fifofd
 	close(w);
 	close(fifofd);
 	close(procfd);
-	close(syncfd);
 	do_exec(s, p, exe, late);
 }
 
 void exec_init(const struct spec *s, int syncfd, int consfd, int preserve_fds)
 {
 	const struct process_spec *p = &s->proc;
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		die((FAILSYS("prctl dumpable", NULL), syncfd));
 	if (rlimits_apply(p) < 0)
 		die(syncfd);
 	if (p->terminal && consfd < 0)

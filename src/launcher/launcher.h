@@ -69,6 +69,8 @@ int proc_fd_path(char *buf, size_t len, int fd);
 unsigned long long proc_start_time(pid_t pid);
 bool valid_id(const char *id);
 int close_stray_fds(int keep_from);
+int close_fds_except(int from, const int *keep, size_t n);
+int log_fileno(void);
 int ensure_sealed_self(int argc, char **argv);
 
 #endif

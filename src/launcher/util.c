@@ -327,3 +327,24 @@ int ensure_sealed_self(int argc, char **argv)
 	syscall(SYS_execveat, mfd, "", argv, environ, AT_EMPTY_PATH);
 	return FAILSYS("execveat", "memfd");
 }
+
+/* Close every fd >= 3 except those listed (e.g. while the init waits in the
+ * created state, where another process in its pid namespace could otherwise
+ * reach a host directory through /proc/1/fd). */
+int close_fds_except(int from, const int *keep, size_t n)
+{
+	unsigned lo = (unsigned)from;
+	for (;;) {
+		unsigned next = ~0U;
+		for (size_t i = 0; i < n; i++)
+			if (keep[i] >= (int)lo && (unsigned)keep[i] < next)
+				next = (unsigned)keep[i];
+		if (next > lo && syscall(SYS_close_range, lo, next - 1, 0) < 0)
+			return FAILSYS("close_range", NULL);
+		if (next == ~0U)
+			return 0;
+		lo = next + 1;
+	}
+}
+
+int log_fileno(void) { return log_fd; }

@@ -287,7 +287,28 @@ int cg_v1_apply(const struct hier *h, int dfd, const struct resources *r)
 			if (write_str_at(dfd, f, r->hugetlb[i].value) < 0)
 				return -1;
 		}
-	if (has_ctrl(h, "devices") && v1_devices(dfd, r) < 0)
-		return -1;
 	return 0;
+}
+
+/* Device rules go in last, from the parent, once the init has created its
+ * device nodes (mknod is itself subject to the devices controller). */
+int cg_apply_devices(const struct spec *s, const char *id)
+{
+	struct hier h[MAX_HIER];
+	char path[4096];
+	cg_path(s, id, path, sizeof(path));
+	int n = cg_hierarchies(h, MAX_HIER);
+	bool v2host = cg_is_v2_host();
+	for (int i = 0; i < n; i++) {
+		if (!(h[i].v2 ? v2host : has_ctrl(&h[i], "devices")))
+			continue;
+		char full[4700];
+		snprintf(full, sizeof(full), "%s%s", h[i].mnt, path);
+		_cleanup_fd_ int dfd = open(full, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+		if (dfd < 0)
+			return FAILSYS("open", full);
+		if ((h[i].v2 ? cg_v2_devices(dfd, &s->res) : v1_devices(dfd, &s->res)) < 0)
+			return -1;
+	}
+	return n < 0 ? -1 : 0;
 }

@@ -94,7 +94,7 @@ int cg_v2_apply(int dfd, const struct resources *r)
 		if (write_str_at(dfd, k, r->unified[i].value) < 0)
 			return -1;
 	}
-	return cg_v2_devices(dfd, r);
+	return 0;
 }
 
 int cg_v2_devices(int dfd, const struct resources *r)

@@ -172,7 +172,7 @@ int cmd_create(const struct create_opts *o, pid_t *init_pid)
 	/* in its cgroup before it runs any container setup or exec */
 	if (cg_join(&s, o->id, child) < 0 || sync_send(syncfd, SYNC_GO, 0) < 0)
 		goto err;
-	if (wait_child_ready(syncfd, SYNC_READY) < 0)
+	if (wait_child_ready(syncfd, SYNC_READY) < 0 || cg_apply_devices(&s, o->id) < 0)
 		goto err;
 	struct cstate st = {.pid = child, .start = proc_start_time(child), .annotations = s.annotations_json};
 	snprintf(st.id, sizeof(st.id), "%s", o->id);

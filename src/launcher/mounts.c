@@ -17,41 +17,72 @@ static int openat2_in(int dirfd, const char *p, int flags, uint64_t resolve)
 }
 #define IN_ROOT (RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS)
 
+/* Walk the path component by component, creating what is missing. A symlink
+ * met on the way is expanded by hand against the container root (as
+ * securejoin does), so a dangling link to "/host/dir" creates
+ * <rootfs>/host/dir, never /host/dir. Every lookup is RESOLVE_IN_ROOT and
+ * every create is a single name relative to an in-root parent fd. */
 int resolve_in_root(int rootfd, const char *path, int create)
 {
 	int fd = openat2_in(rootfd, path, O_PATH | O_CLOEXEC, IN_ROOT);
 	if (fd >= 0 || errno != ENOENT || create == RESOLVE_ONLY)
 		return fd >= 0 ? fd : fail(errno, "resolve", path, "inside rootfs");
-	char buf[4096], prefix[4096] = "";
-	snprintf(buf, sizeof(buf), "%s", path);
-	_cleanup_fd_ int parent = openat2_in(rootfd, "/", O_PATH | O_CLOEXEC, IN_ROOT);
-	char *save = NULL, *comp = strtok_r(buf, "/", &save);
-	while (comp) {
-		char *next = strtok_r(NULL, "/", &save);
-		size_t l = strlen(prefix);
-		snprintf(prefix + l, sizeof(prefix) - l, "/%s", comp);
-		int cur = openat2_in(rootfd, prefix, O_PATH | O_CLOEXEC, IN_ROOT);
-		if (cur < 0 && errno == ENOENT) {
-			/* single-component create relative to an in-root parent: a
-			 * dangling symlink here makes mkdirat fail, never follows it */
-			if (!next && create == CREATE_FILE) {
-				int f = openat(parent, comp, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
-				if (f < 0 && errno != EEXIST)
-					return FAILSYS("create", prefix);
-				if (f >= 0)
-					close(f);
-			} else if (mkdirat(parent, comp, 0755) < 0 && errno != EEXIST) {
-				return FAILSYS("mkdir", prefix);
+	char cur[4096];
+	snprintf(cur, sizeof(cur), "%s", path);
+	for (int links = 0; links < 40; links++) {
+		char buf[4096], prefix[4096] = "";
+		bool restarted = false;
+		snprintf(buf, sizeof(buf), "%s", cur);
+		_cleanup_fd_ int parent = openat2_in(rootfd, "/", O_PATH | O_CLOEXEC, IN_ROOT);
+		char *save = NULL, *comp = strtok_r(buf, "/", &save);
+		while (comp && !restarted) {
+			char *next = strtok_r(NULL, "/", &save);
+			char dir[4096];
+			snprintf(dir, sizeof(dir), "%s", prefix[0] ? prefix : "/");
+			size_t l = strlen(prefix);
+			snprintf(prefix + l, sizeof(prefix) - l, "/%s", comp);
+			int c = openat2_in(rootfd, prefix, O_PATH | O_NOFOLLOW | O_CLOEXEC, IN_ROOT);
+			if (c < 0 && errno == ENOENT) {
+				if (!next && create == CREATE_FILE) {
+					int f = openat(parent, comp, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+					if (f < 0 && errno != EEXIST)
+						return FAILSYS("create", prefix);
+					if (f >= 0)
+						close(f);
+				} else if (mkdirat(parent, comp, 0755) < 0 && errno != EEXIST) {
+					return FAILSYS("mkdir", prefix);
+				}
+				c = openat2_in(rootfd, prefix, O_PATH | O_NOFOLLOW | O_CLOEXEC, IN_ROOT);
 			}
-			cur = openat2_in(rootfd, prefix, O_PATH | O_CLOEXEC, IN_ROOT);
+			if (c < 0)
+				return fail(errno, "resolve", prefix, "inside rootfs");
+			struct stat st;
+			if (fstat(c, &st) == 0 && S_ISLNK(st.st_mode)) {
+				char target[4096], rest[4096] = "";
+				ssize_t n = readlinkat(c, "", target, sizeof(target) - 1);
+				close(c);
+				if (n < 0)
+					return FAILSYS("readlink", prefix);
+				target[n] = 0;
+				for (char *r = next; r; r = strtok_r(NULL, "/", &save)) {
+					size_t rl = strlen(rest);
+					snprintf(rest + rl, sizeof(rest) - rl, "/%s", r);
+				}
+				if (target[0] == '/')
+					snprintf(cur, sizeof(cur), "%s%s", target, rest);
+				else
+					snprintf(cur, sizeof(cur), "%s/%s%s", dir, target, rest);
+				restarted = true;
+				break;
+			}
+			close(parent);
+			parent = c;
+			comp = next;
 		}
-		if (cur < 0)
-			return fail(errno, "resolve", prefix, "inside rootfs");
-		close(parent);
-		parent = cur;
-		comp = next;
+		if (!restarted)
+			return take_fd(&parent);
 	}
-	return take_fd(&parent);
+	return fail(ELOOP, "resolve", path, "too many symlinks");
 }
 
 static uint64_t ms_to_attr(unsigned long f)

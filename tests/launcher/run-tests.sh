@@ -10,6 +10,7 @@ LAUNCH=${LAUNCH:-$TOP/src/launcher/out/criruntime-launch}
 RUNC=${RUNC:-$(command -v runc || true)}
 ONLY=${ONLY:-}            # run only cases whose name matches this regex
 WORK=$(mktemp -d /tmp/launcher-tests.XXXXXX)
+chmod 755 "$WORK"   # user-namespaced roots must traverse it
 CGPREFIX=/criruntime-launch-test-$$
 PASS=0 FAIL=0 GAPS=0
 
@@ -59,7 +60,9 @@ case_cleanup() {
 t_pid1() { b=$(bundle b 'c["process"]["args"]=["sh","-c","echo $$"]'); expect_eq "$(run_ctr "$b")" 1 "pid"; }
 
 t_hostname() { b=$(bundle b 'c["hostname"]="box-42"; c["domainname"]="example.test"; c["process"]["args"]=["sh","-c","hostname; cat /proc/sys/kernel/domainname"]')
-	expect_eq "$(run_ctr "$b" | tr '\n' ' ')" "box-42 example.test " "hostname"; }
+	out=$(run_ctr "$b" | tr '\n' ' ')
+	[ "$RTNAME" = runc ] && [ "$out" = "box-42 (none) " ] && gap "runc ignores domainname"
+	expect_eq "$out" "box-42 example.test " "hostname"; }
 
 t_state_lifecycle() {
 	b=$(bundle b 'c["process"]["args"]=["sh","-c","read x </dev/shm/never 2>/dev/null; sleep 1"]')
@@ -102,17 +105,19 @@ t_cgroup_limits() {
 }
 
 t_oom_kill() {
-	b=$(bundle b 'c["linux"]["resources"]["memory"]={"limit":33554432,"swap":33554432}; c["process"]["args"]=["sh","-c","dd if=/dev/zero of=/dev/null bs=128M count=1; echo survived"]')
+	b=$(bundle b 'c["linux"]["resources"]["memory"]={"limit":33554432,"swap":33554432}; c["process"]["args"]=["sh","-c","exec dd if=/dev/zero of=/dev/null bs=128M count=1"]')
 	out=$(run_ctr "$b" 2>&1); rc=$?
-	expect_not "$out" survived "memory hog"
 	expect_eq "$rc" 137 "exit status (SIGKILL by the OOM killer)"
 }
 
 t_pids_limit() {
-	b=$(bundle b 'c["linux"]["resources"]["pids"]={"limit":8}; c["process"]["args"]=["sh","-c","for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16; do sleep 3 & done 2>/dev/null; n=$(ls /proc | grep -c \"^[0-9]*$\"); echo procs=$n; kill $(jobs -p) 2>/dev/null; wait; true"]')
-	out=$(run_ctr "$b" 2>&1)
-	n=${out#*procs=}; n=${n%%[!0-9]*}
-	[ -n "$n" ] && [ "$n" -le 8 ] || fail "fork bomb not stopped at 8: $out"
+	b=$(bundle b 'c["linux"]["resources"]["pids"]={"limit":8}; c["process"]["args"]=["sh","-c","sh -c \"for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16; do sleep 5 & done\" 2>/dev/null; exec sleep 5"]')
+	create_ctr "$b" || fail "create: $(cat "$b/out")"; rt start "$(cid b)" || fail start
+	sleep 0.5
+	n=$(wc -l <"$(cgdir pids b)/cgroup.procs")
+	[ "$n" -le 8 ] && [ "$n" -ge 6 ] || fail "expected the fork bomb to stop at 8 processes, got $n"
+	ev=$(awk '/max/{print $2}' "$(cgdir pids b)/pids.events")
+	[ "${ev:-0}" -gt 0 ] || fail "pids.events shows no refused fork"
 }
 
 t_readonly_rootfs() {
@@ -131,7 +136,7 @@ t_masked_paths() {
 t_capabilities() {
 	b=$(bundle b 'c["process"]["capabilities"]={"bounding":["CAP_CHOWN","CAP_KILL"],"effective":["CAP_CHOWN"],"permitted":["CAP_CHOWN","CAP_KILL"],"inheritable":[],"ambient":[]}; c["process"]["args"]=["sh","-c","grep ^Cap /proc/self/status"]')
 	out=$(run_ctr "$b" | tr '\t\n' '  ')
-	expect_eq "$out" "CapInh: 0000000000000000 CapPrm: 0000000000000021 CapEff: 0000000000000001 CapBnd: 0000000000000021 CapAmb: 0000000000000000 " caps
+	expect_eq "$out" "CapInh: 0000000000000000 CapPrm: 0000000000000021 CapEff: 0000000000000021 CapBnd: 0000000000000021 CapAmb: 0000000000000000 " "caps (root: execve makes effective = permitted)"
 }
 
 t_all_capabilities() {
@@ -253,7 +258,10 @@ t_features() {
 t_cve_2019_5736_sealed_exe() {
 	b=$(bundle b 'c["process"]["args"]=["true"]')
 	create_ctr "$b" || fail "create: $(cat "$b/out")"; pid=$(cat "$b/pid")
-	exe=$(readlink /proc/$pid/exe); expect_has "$exe" memfd "init executable"
+	if [ "$(stat -L -c %d:%i /proc/$pid/exe)" = "$(stat -L -c %d:%i "$RT")" ]; then
+		[ "$RTNAME" = runc ] && gap "runc's init runs the host binary, not a sealed copy"
+		fail "init runs the host binary itself"
+	fi
 	sum=$(sha256sum "$RT" | cut -d' ' -f1)
 	( echo x >>/proc/$pid/exe ) 2>/dev/null && fail "wrote to the init's executable"
 	expect_eq "$(sha256sum "$RT" | cut -d' ' -f1)" "$sum" "runtime binary unchanged"
@@ -277,13 +285,13 @@ t_cve_2024_21626_fds() {
 	# exec into a created container: no runtime fd reachable through /proc/1/fd
 	b=$(bundle e 'c["process"]["args"]=["sleep","30"]'); create_ctr "$b" || fail create
 	out=$(rt exec "$(cid e)" sh -c 'for f in /proc/1/fd/*; do readlink $f; done; ls /proc/self/fd | tr "\n" " "' 2>/dev/null)
-	expect_not "$out" "$ROOT" "runtime state dir reachable from the container"
+	case "$out" in *"$ROOT"*) [ "$RTNAME" = runc ] && gap "runc's created init exposes host fds via /proc/1/fd"; fail "runtime state dir reachable from the container: $out";; esac
 	expect_has "$out" "0 1 2 3 " "exec fds"
 }
 
 t_cve_2021_30465_mount_symlink() {
 	host=$T/hostdir; mkdir -p "$host"
-	b=$(bundle b "c['mounts'].append({'destination':'/escape/sub','type':'tmpfs','source':'tmpfs','options':['size=1m']}); c['mounts'].append({'destination':'/escape2/file','type':'bind','source':'/etc/hostname','options':['bind','ro']}); c['process']['args']=['sh','-c','grep -c \" /tmp$host/sub tmpfs\" /proc/self/mounts']")
+	b=$(bundle b "c['mounts'].append({'destination':'/escape/sub','type':'tmpfs','source':'tmpfs','options':['size=1m']}); c['mounts'].append({'destination':'/escape2/file','type':'bind','source':'/etc/hostname','options':['bind','ro']}); c['process']['args']=['sh','-c','grep -c \" $host/sub tmpfs\" /proc/self/mounts']")
 	ln -s "$host" "$b/rootfs/escape"             # absolute symlink out of the rootfs
 	ln -s "../../../../../../$host" "$b/rootfs/escape2"  # relative climb out
 	out=$(run_ctr "$b" 2>&1)
@@ -316,8 +324,9 @@ t_cve_2022_0811_sysctl() {
 kernel.core_pattern=|/bin/x' 'net/../kernel/core_pattern=x'; do
 		k=${kv%%=*}; v=${kv#*=}
 		b=$(bundle "s$RANDOM" "c['linux']['sysctl']={$(python3 -c 'import json,sys; print(json.dumps(sys.argv[1]))' "$k"): $(python3 -c 'import json,sys; print(json.dumps(sys.argv[1]))' "$v")}")
-		run_ctr "$b" >/dev/null 2>&1 && fail "sysctl '$k=$v' was accepted"
+		accepted=no; run_ctr "$b" >/dev/null 2>&1 && accepted=yes
 		expect_eq "$(cat /proc/sys/kernel/core_pattern)" "$before" "host core_pattern"
+		if [ $accepted = yes ]; then [ "$RTNAME" = runc ] && gap "runc accepts sysctl value '$v' unvalidated"; fail "sysctl '$k=$v' was accepted"; fi
 	done
 }
 

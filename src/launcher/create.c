@@ -46,9 +46,10 @@ static int connect_console(const char *path)
 }
 
 /* Fork the helper that joins path namespaces and clones the init with the
- * new ones (a pid namespace only applies to children). Returns the init pid. */
+ * new ones (a pid namespace only applies to children). The parent collects
+ * the init's pid later with spawn_pid(), so it can work meanwhile. */
 static pid_t spawn(const struct spec *s, const char *id, int fifofd, int consfd, int preserve, int *psync,
-		   int clone_extra, bool exec_mode, pid_t target)
+		   bool exec_mode, pid_t target)
 {
 	int sv[2];
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
@@ -70,7 +71,7 @@ static pid_t spawn(const struct spec *s, const char *id, int fifofd, int consfd,
 			sync_send_err(sv[1]);
 			_exit(1);
 		}
-		pid_t child = clone_child(exec_mode ? 0 : ns_clone_flags(s) | clone_extra);
+		pid_t child = clone_child(exec_mode ? 0 : ns_clone_flags(s));
 		if (child < 0) {
 			sync_send_err(sv[1]);
 			_exit(1);
@@ -84,21 +85,21 @@ static pid_t spawn(const struct spec *s, const char *id, int fifofd, int consfd,
 		_exit(0);
 	}
 	close(sv[1]);
+	*psync = sv[0];
+	return helper;
+}
+
+static pid_t spawn_pid(int syncfd, pid_t helper)
+{
 	struct syncmsg m;
-	int r = sync_recv(sv[0], &m);
-	int st;
+	int st, r = sync_recv(syncfd, &m);
 	waitpid(helper, &st, 0);
 	if (r == 1 && m.type == SYNC_ERR) {
 		g_err = m.err;
-		r = -1;
-	} else if (r != 1 || m.type != SYNC_PID) {
-		r = r < 0 ? -1 : fail(EPROTO, "spawn", NULL, "helper exited without reporting a pid");
-	}
-	if (r < 0) {
-		close(sv[0]);
 		return -1;
 	}
-	*psync = sv[0];
+	if (r != 1 || m.type != SYNC_PID)
+		return r < 0 ? -1 : fail(EPROTO, "spawn", NULL, "helper exited without reporting a pid");
 	return m.pid;
 }
 
@@ -120,7 +121,8 @@ int wait_child_ready(int syncfd, int want)
 
 pid_t exec_spawn(const struct spec *s, const char *id, int consfd, int preserve, int *psync, pid_t target)
 {
-	return spawn(s, id, -1, consfd, preserve, psync, 0, true, target);
+	pid_t helper = spawn(s, id, -1, consfd, preserve, psync, true, target);
+	return helper < 0 ? -1 : spawn_pid(*psync, helper);
 }
 
 int cmd_create(const struct create_opts *o, pid_t *init_pid)
@@ -133,6 +135,7 @@ int cmd_create(const struct create_opts *o, pid_t *init_pid)
 		return FAILSYS("bundle", o->bundle);
 	if (spec_load(bundle, &s) < 0 || sysctl_validate(&s) < 0)
 		return -1;
+	trace("spec loaded");
 	_cleanup_fd_ int dirfd = state_create_dir(o->id);
 	if (dirfd < 0)
 		return -1;
@@ -159,21 +162,31 @@ int cmd_create(const struct create_opts *o, pid_t *init_pid)
 		FAILSYS("open", "exec.fifo");
 		goto err;
 	}
-	if (cg_apply(&s, o->id) < 0)
-		goto err;
+	trace("state dir");
 	if (o->console_socket && (consfd = connect_console(o->console_socket)) < 0)
 		goto err;
-	child = spawn(&s, o->id, fifofd, consfd, o->preserve_fds, &syncfd, 0, false, 0);
-	if (child < 0)
+	/* the clone (namespace creation) runs while we create the cgroups */
+	pid_t helper = spawn(&s, o->id, fifofd, consfd, o->preserve_fds, &syncfd, false, 0);
+	if (helper < 0)
 		goto err;
+	int cgr = cg_apply(&s, o->id);
+	trace("cgroups created");
+	child = spawn_pid(syncfd, helper);
+	if (cgr < 0 || child < 0)
+		goto err;
+	trace("spawned");
 	const struct ns_spec *u = spec_ns(&s, CLONE_NEWUSER);
 	if (u && !u->path && ns_write_idmaps(&s, child) < 0)
 		goto err;
-	/* in its cgroup before it runs any container setup or exec */
-	if (cg_join(&s, o->id, child) < 0 || sync_send(syncfd, SYNC_GO, 0) < 0)
+	/* The init mounts its rootfs while we join it to its cgroups; it waits
+	 * for SYNC_CGROUP before its cgroup namespace, cgroupfs mounts and exec. */
+	if (sync_send(syncfd, SYNC_GO, 0) < 0 || cg_join(&s, o->id, child) < 0 ||
+	    sync_send(syncfd, SYNC_CGROUP, 0) < 0)
 		goto err;
+	trace("joined cgroups");
 	if (wait_child_ready(syncfd, SYNC_READY) < 0 || cg_apply_devices(&s, o->id) < 0)
 		goto err;
+	trace("ready");
 	struct cstate st = {.pid = child, .start = proc_start_time(child), .annotations = s.annotations_json};
 	snprintf(st.id, sizeof(st.id), "%s", o->id);
 	snprintf(st.bundle, sizeof(st.bundle), "%s", bundle);
@@ -181,6 +194,7 @@ int cmd_create(const struct create_opts *o, pid_t *init_pid)
 	now_rfc3339(st.created, sizeof(st.created));
 	if (state_write(dirfd, &st) < 0 || write_pid_file(o->pid_file, child) < 0)
 		goto err;
+	trace("state written");
 	if (init_pid)
 		*init_pid = child;
 	return 0;

@@ -68,8 +68,34 @@ __attribute__((noreturn)) static void do_exec(const struct spec *s, const struct
 	_exit(127);
 }
 
+static int g_sync = -1;
+static const struct spec *g_spec;
+
+/* The parent joins us to our cgroups while we set up the rootfs (a v1
+ * cgroup.procs write waits for an RCU grace period; overlapping it with the
+ * mounts saves most of that). Needed before a cgroup namespace or cgroupfs
+ * mount, and in any case before exec. */
+static int cgroup_ready(void)
+{
+	static bool done;
+	struct syncmsg m;
+	if (done)
+		return 0;
+	if (sync_recv(g_sync, &m) != 1 || m.type != SYNC_CGROUP)
+		return fail(EPROTO, "init", NULL, "parent did not confirm the cgroup join");
+	done = true;
+	const struct ns_spec *cg = spec_ns(g_spec, CLONE_NEWCGROUP);
+	/* after the join, so the namespace root is the container's cgroup */
+	if (cg && !cg->path && unshare(CLONE_NEWCGROUP) < 0)
+		return FAILSYS("unshare cgroup namespace", NULL);
+	trace("init cgroup joined");
+	return 0;
+}
+
 void container_init(const struct spec *s, const char *id, int syncfd, int fifofd, int consfd, int preserve_fds)
 {
+	g_sync = syncfd;
+	g_spec = s;
 	const struct process_spec *p = &s->proc;
 	struct syncmsg m;
 	/* Until execve (which resets it) /proc/<pid>/{fd,exe,mem} of this process
@@ -78,11 +104,8 @@ void container_init(const struct spec *s, const char *id, int syncfd, int fifofd
 		die((FAILSYS("prctl dumpable", NULL), syncfd));
 	if (sync_recv(syncfd, &m) != 1 || m.type != SYNC_GO)
 		_exit(1);
+	trace("init go");
 	bool userns = spec_ns(s, CLONE_NEWUSER) != NULL;
-	const struct ns_spec *cg = spec_ns(s, CLONE_NEWCGROUP);
-	/* after the cgroup join, so the namespace root is the container's cgroup */
-	if (cg && !cg->path && unshare(CLONE_NEWCGROUP) < 0)
-		die((FAILSYS("unshare cgroup namespace", NULL), syncfd));
 	if (userns && !spec_ns(s, CLONE_NEWUSER)->path && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
 		die((FAILSYS("become root in user namespace", NULL), syncfd));
 	umask(0);
@@ -93,15 +116,19 @@ void container_init(const struct spec *s, const char *id, int syncfd, int fifofd
 	_cleanup_fd_ int procfd = procfs_open_private();
 	if (procfd < 0)
 		die(syncfd);
+	trace("init procfs");
 	const struct ns_spec *mnt = spec_ns(s, CLONE_NEWNS);
 	if (!mnt)
 		die((fail(EINVAL, "create", NULL, "a mount namespace is required"), syncfd));
 	if (!mnt->path) {
-		_cleanup_fd_ int rootfd = rootfs_prepare(s, id, userns);
+		_cleanup_fd_ int rootfd = rootfs_prepare(s, id, userns, cgroup_ready);
 		if (rootfd < 0 || rootfs_mask(s, rootfd, devnull) < 0 || rootfs_pivot(rootfd, g_opts.no_pivot) < 0 ||
 		    rootfs_finish(s) < 0)
 			die(syncfd);
 	}
+	trace("init rootfs done");
+	if (cgroup_ready() < 0)
+		die(syncfd);
 	if (s->hostname && sethostname(s->hostname, strlen(s->hostname)) < 0)
 		die((FAILSYS("sethostname", s->hostname), syncfd));
 	if (s->domainname && setdomainname(s->domainname, strlen(s->domainname)) < 0)
@@ -122,6 +149,7 @@ void container_init(const struct spec *s, const char *id, int syncfd, int fifofd
 		die(syncfd);
 	if (consfd >= 0)
 		close(consfd);
+	trace("init ready");
 	if (sync_send(syncfd, SYNC_READY, getpid()) < 0)
 		_exit(1);
 	/* CVE-2024-21626: while created, hold nothing but what start and exec need */

@@ -36,6 +36,9 @@ void log_msg(const char *level, const char *fmt, ...) __attribute__((format(prin
 void log_error_obj(const struct lerr *e);
 #define log_warn(...) log_msg("warning", __VA_ARGS__)
 
+/* CRIRUNTIME_LAUNCH_TRACE=1: phase timestamps on stderr, for performance work */
+void trace(const char *phase);
+
 /* ---- cleanup helpers ---- */
 static inline void closep(int *fd) { if (*fd >= 0) close(*fd); }
 static inline void freep(void *p) { free(*(void **)p); }

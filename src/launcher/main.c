@@ -39,6 +39,7 @@ static bool flag(const char *a, const char *lng, const char *shrt)
 int main(int argc, char **argv)
 {
 	int i = 1;
+	trace("main");
 	const char *log_path = NULL, *log_format = "text";
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		const char *v;
@@ -131,6 +132,7 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
+	trace("sealed");
 	co.id = eo.id = id;
 	if (!strcmp(verb, "create"))
 		r = cmd_create(&co, NULL);

@@ -29,7 +29,7 @@ static bool has_mount(const struct spec *s, const char *dest)
 	return false;
 }
 
-int rootfs_prepare(const struct spec *s, const char *id, bool userns)
+int rootfs_prepare(const struct spec *s, const char *id, bool userns, int (*cgroup_ready)(void))
 {
 	/* Nothing we mount may propagate back to the host. */
 	unsigned long prop = s->rootfs_propagation == (MS_PRIVATE | MS_REC) ? MS_PRIVATE : MS_SLAVE;
@@ -41,9 +41,13 @@ int rootfs_prepare(const struct spec *s, const char *id, bool userns)
 	_cleanup_fd_ int rootfd = open(s->root_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
 		return FAILSYS("open rootfs", s->root_path);
-	for (size_t i = 0; i < s->nmounts; i++)
+	for (size_t i = 0; i < s->nmounts; i++) {
+		const char *t = s->mounts[i].type;
+		if ((!strcmp(t, "cgroup") || !strcmp(t, "cgroup2")) && cgroup_ready() < 0)
+			return -1;
 		if (mount_spec_entry(s, &s->mounts[i], rootfd, id) < 0)
 			return -1;
+	}
 	/* default /dev/pts and /dev/shm when the spec leaves them out */
 	if (!has_mount(s, "/dev/pts")) {
 		struct mount_spec m = {.dest = "/dev/pts", .type = "devpts", .source = "devpts",
@@ -59,6 +63,7 @@ int rootfs_prepare(const struct spec *s, const char *id, bool userns)
 		if (mount_spec_entry(s, &m, rootfd, id) < 0)
 			return -1;
 	}
+	trace("mounts done");
 	if (devices_create(s, rootfd, userns) < 0)
 		return -1;
 	return take_fd(&rootfd);
@@ -66,6 +71,7 @@ int rootfs_prepare(const struct spec *s, const char *id, bool userns)
 
 int rootfs_pivot(int rootfd, bool no_pivot)
 {
+	trace("masked");
 	if (fchdir(rootfd) < 0)
 		return FAILSYS("chdir", "rootfs");
 	if (no_pivot) {
@@ -126,6 +132,7 @@ static int readonly_path(int rootfd, const char *p)
  * still resolved with the container root as "/". */
 int rootfs_mask(const struct spec *s, int rootfd, int devnull)
 {
+	trace("devices done");
 	for (size_t i = 0; i < s->nmasked; i++)
 		if (mask_path(rootfd, s->masked[i], devnull) < 0)
 			return -1;

@@ -2,7 +2,9 @@
 #define ROOTFS_H
 #include "spec.h"
 /* Before pivot: propagation, rootfs bind, spec mounts, devices. Returns rootfd. */
-int rootfs_prepare(const struct spec *s, const char *id, bool userns);
+/* cgroup_ready() runs before the first cgroup mount: the init must be in its
+ * cgroups (and cgroup namespace) by then. */
+int rootfs_prepare(const struct spec *s, const char *id, bool userns, int (*cgroup_ready)(void));
 int rootfs_pivot(int rootfd, bool no_pivot);
 /* Before pivot: masked and readonly paths. After pivot: readonly root, propagation. */
 int rootfs_mask(const struct spec *s, int rootfd, int devnull);

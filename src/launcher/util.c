@@ -348,3 +348,15 @@ int close_fds_except(int from, const int *keep, size_t n)
 }
 
 int log_fileno(void) { return log_fd; }
+
+void trace(const char *phase)
+{
+	static int on = -1;
+	if (on < 0)
+		on = getenv("CRIRUNTIME_LAUNCH_TRACE") != NULL;
+	if (!on)
+		return;
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	fprintf(stderr, "trace %d %ld.%06ld %s\n", getpid(), (long)ts.tv_sec, ts.tv_nsec / 1000, phase);
+}

@@ -17,7 +17,9 @@ struct exec_opts {
 	size_t nenv;
 };
 
-enum { SYNC_PID = 1, SYNC_GO, SYNC_READY, SYNC_ERR };
+/* PID: helper -> parent; GO: parent -> init (id maps written);
+ * CGROUP: parent -> init (cgroups joined); READY: init -> parent. */
+enum { SYNC_PID = 1, SYNC_GO, SYNC_CGROUP, SYNC_READY, SYNC_ERR };
 struct syncmsg { int type; pid_t pid; struct lerr err; };
 int sync_send(int fd, int type, pid_t pid);
 int sync_send_err(int fd);

@@ -298,9 +298,10 @@ int cg_apply_devices(const struct spec *s, const char *id)
 	char path[4096];
 	cg_path(s, id, path, sizeof(path));
 	int n = cg_hierarchies(h, MAX_HIER);
-	bool v2host = cg_is_v2_host();
 	for (int i = 0; i < n; i++) {
-		if (!(h[i].v2 ? v2host : has_ctrl(&h[i], "devices")))
+		/* on a hybrid host the rules are also attached as a BPF program to
+		 * the unified node: same rules, enforced twice */
+		if (!h[i].v2 && !has_ctrl(&h[i], "devices"))
 			continue;
 		char full[4700];
 		snprintf(full, sizeof(full), "%s%s", h[i].mnt, path);

@@ -97,10 +97,3 @@ int cg_v2_apply(int dfd, const struct resources *r)
 	return 0;
 }
 
-int cg_v2_devices(int dfd, const struct resources *r)
-{
-	(void)dfd;
-	if (r->ndevices)
-		log_warn("cgroup v2 device rules are not enforced yet (no BPF program attached)");
-	return 0;
-}

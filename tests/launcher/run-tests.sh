@@ -239,6 +239,29 @@ t_devices_bpf() {
 	expect_eq "$out" "loop-denied null-ok 1 " "BPF device rules"
 }
 
+t_kill_signal_exit_code() {
+	# the init traps TERM and exits 42: kill must deliver it, run/wait see the status
+	b=$(bundle b 'c["process"]["args"]=["sh","-c","trap \"exit 42\" TERM; echo ready; while :; do sleep 0.1; done"]')
+	create_ctr "$b" || fail "create: $(cat "$b/out")"; id=$(cid b); rt start "$id" || fail start
+	for i in $(seq 1 50); do grep -q ready "$b/out" && break; sleep 0.05; done
+	rt kill "$id" TERM || fail "kill TERM"
+	wait_stopped "$id" || fail "TERM did not stop the init"
+	rt kill "$id" KILL 2>/dev/null && fail "kill of a stopped container succeeded"
+	b2=$(bundle c 'c["process"]["args"]=["sh","-c","exit 7"]')
+	run_ctr "$b2"; expect_eq "$?" 7 "run exit status"
+}
+
+t_exec_tty() {
+	b=$(bundle b 'c["process"]["args"]=["sleep","30"]')
+	create_ctr "$b" || fail "create: $(cat "$b/out")"; id=$(cid b); rt start "$id" || fail start
+	"$WORK/recvtty" "$T/tty.sock" >"$T/tty.out" 2>&1 & rp=$!
+	for i in $(seq 1 50); do [ -S "$T/tty.sock" ] && break; sleep 0.02; done
+	rt exec --detach --tty --console-socket "$T/tty.sock" "$id" sh -c 'tty; echo exec-tty-ok' || fail "exec --tty"
+	sleep 0.3; kill $rp 2>/dev/null; wait $rp 2>/dev/null
+	out=$(tr -d '\r' <"$T/tty.out")
+	expect_has "$out" /dev/pts/ "exec controlling tty"; expect_has "$out" exec-tty-ok "exec output"
+}
+
 t_userns() {
 	b=$(bundle b 'c["linux"]["namespaces"].append({"type":"user"}); c["linux"]["uidMappings"]=[{"containerID":0,"hostID":200000,"size":65536}]; c["linux"]["gidMappings"]=[{"containerID":0,"hostID":200000,"size":65536}]; c["mounts"]=[m for m in c["mounts"] if m["destination"] not in ("/sys","/sys/fs/cgroup")]; c["process"]["args"]=["sh","-c","cat /proc/self/uid_map; id -u; echo x >/dev/null && echo null-ok"]')
 	chown -R 200000:200000 "$b/rootfs"

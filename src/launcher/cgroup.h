@@ -9,6 +9,8 @@ bool cg_is_v2_host(void);
 void cg_path(const struct spec *s, const char *id, char *buf, size_t len);
 int cg_apply(const struct spec *s, const char *id);   /* mkdir + write limits */
 int cg_apply_devices(const struct spec *s, const char *id);
+int cg_join_self_v1(const struct spec *s, const char *id);
+int cg_open_v2(const struct spec *s, const char *id);
 int cg_join(const struct spec *s, const char *id, pid_t pid);
 int cg_read_pids(const struct spec *s, const char *id, pid_t **out, size_t *n);
 int cg_destroy(const struct spec *s, const char *id);

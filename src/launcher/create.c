@@ -49,7 +49,7 @@ static int connect_console(const char *path)
  * new ones (a pid namespace only applies to children). The parent collects
  * the init's pid later with spawn_pid(), so it can work meanwhile. */
 static pid_t spawn(const struct spec *s, const char *id, int fifofd, int consfd, int preserve, int *psync,
-		   bool exec_mode, pid_t target)
+		   bool exec_mode, pid_t target, int cgfd, bool self_join)
 {
 	int sv[2];
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
@@ -64,14 +64,15 @@ static pid_t spawn(const struct spec *s, const char *id, int fifofd, int consfd,
 		close(sv[0]);
 		int r;
 		if (exec_mode)
-			r = cg_join(s, id, getpid()) < 0 ? -1 : ns_join_container(target);
+			r = cg_join_self_v1(s, id) < 0 ? -1 : ns_join_container(target);
 		else
 			r = ns_join_paths(s);
 		if (r < 0) {
 			sync_send_err(sv[1]);
 			_exit(1);
 		}
-		pid_t child = clone_child(exec_mode ? 0 : ns_clone_flags(s));
+		int flags = exec_mode ? 0 : ns_clone_flags(s);
+		pid_t child = cgfd >= 0 ? clone_child_into(flags, cgfd) : clone_child(flags);
 		if (child < 0) {
 			sync_send_err(sv[1]);
 			_exit(1);
@@ -79,7 +80,7 @@ static pid_t spawn(const struct spec *s, const char *id, int fifofd, int consfd,
 		if (child == 0) {
 			if (exec_mode)
 				exec_init(s, sv[1], consfd, preserve);
-			container_init(s, id, sv[1], fifofd, consfd, preserve);
+			container_init(s, id, sv[1], fifofd, consfd, preserve, self_join);
 		}
 		sync_send(sv[1], SYNC_PID, child);
 		_exit(0);
@@ -121,7 +122,10 @@ int wait_child_ready(int syncfd, int want)
 
 pid_t exec_spawn(const struct spec *s, const char *id, int consfd, int preserve, int *psync, pid_t target)
 {
-	pid_t helper = spawn(s, id, -1, consfd, preserve, psync, true, target);
+	_cleanup_fd_ int cgfd = cg_open_v2(s, id);
+	if (cgfd == -1)
+		return -1;
+	pid_t helper = spawn(s, id, -1, consfd, preserve, psync, true, target, cgfd, true);
 	return helper < 0 ? -1 : spawn_pid(*psync, helper);
 }
 
@@ -139,7 +143,7 @@ int cmd_create(const struct create_opts *o, pid_t *init_pid)
 	_cleanup_fd_ int dirfd = state_create_dir(o->id);
 	if (dirfd < 0)
 		return -1;
-	_cleanup_fd_ int fifofd = -1, consfd = -1, syncfd = -1;
+	_cleanup_fd_ int fifofd = -1, consfd = -1, syncfd = -1, cgfd = -1;
 	pid_t child = -1;
 	char cfg[PATH_MAX + 16];
 	size_t cfglen;
@@ -165,23 +169,29 @@ int cmd_create(const struct create_opts *o, pid_t *init_pid)
 	trace("state dir");
 	if (o->console_socket && (consfd = connect_console(o->console_socket)) < 0)
 		goto err;
-	/* the clone (namespace creation) runs while we create the cgroups */
-	pid_t helper = spawn(&s, o->id, fifofd, consfd, o->preserve_fds, &syncfd, false, 0);
+	if (cg_apply(&s, o->id) < 0)
+		goto err;
+	trace("cgroups created");
+	cgfd = cg_open_v2(&s, o->id);
+	if (cgfd == -1)
+		goto err;
+	const struct ns_spec *u = spec_ns(&s, CLONE_NEWUSER);
+	bool userns = u && !u->path;
+	pid_t helper = spawn(&s, o->id, fifofd, consfd, o->preserve_fds, &syncfd, false, 0, cgfd, !userns);
 	if (helper < 0)
 		goto err;
-	int cgr = cg_apply(&s, o->id);
-	trace("cgroups created");
 	child = spawn_pid(syncfd, helper);
-	if (cgr < 0 || child < 0)
+	if (child < 0)
 		goto err;
 	trace("spawned");
-	const struct ns_spec *u = spec_ns(&s, CLONE_NEWUSER);
-	if (u && !u->path && ns_write_idmaps(&s, child) < 0)
+	if (userns && ns_write_idmaps(&s, child) < 0)
 		goto err;
-	/* The init mounts its rootfs while we join it to its cgroups; it waits
-	 * for SYNC_CGROUP before its cgroup namespace, cgroupfs mounts and exec. */
-	if (sync_send(syncfd, SYNC_GO, 0) < 0 || cg_join(&s, o->id, child) < 0 ||
-	    sync_send(syncfd, SYNC_CGROUP, 0) < 0)
+	if (sync_send(syncfd, SYNC_GO, 0) < 0)
+		goto err;
+	/* In a new user namespace the init cannot write the host's cgroupfs:
+	 * we join it (it mounts its rootfs meanwhile and waits for SYNC_CGROUP
+	 * before its cgroup namespace, cgroupfs mounts and exec). */
+	if (userns && (cg_join(&s, o->id, child) < 0 || sync_send(syncfd, SYNC_CGROUP, 0) < 0))
 		goto err;
 	trace("joined cgroups");
 	if (wait_child_ready(syncfd, SYNC_READY) < 0 || cg_apply_devices(&s, o->id) < 0)

@@ -4,6 +4,7 @@
 #include "verbs.h"
 #include "process.h"
 #include "rootfs.h"
+#include "cgroup.h"
 #include <sched.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -75,14 +76,21 @@ static const struct spec *g_spec;
  * cgroup.procs write waits for an RCU grace period; overlapping it with the
  * mounts saves most of that). Needed before a cgroup namespace or cgroupfs
  * mount, and in any case before exec. */
+static bool g_self_join;
+static const char *g_id;
 static int cgroup_ready(void)
 {
 	static bool done;
 	struct syncmsg m;
 	if (done)
 		return 0;
-	if (sync_recv(g_sync, &m) != 1 || m.type != SYNC_CGROUP)
+	if (g_self_join) {
+		/* still in the host's mount tree: /sys/fs/cgroup is the host's */
+		if (cg_join_self_v1(g_spec, g_id) < 0)
+			return -1;
+	} else if (sync_recv(g_sync, &m) != 1 || m.type != SYNC_CGROUP) {
 		return fail(EPROTO, "init", NULL, "parent did not confirm the cgroup join");
+	}
 	done = true;
 	const struct ns_spec *cg = spec_ns(g_spec, CLONE_NEWCGROUP);
 	/* after the join, so the namespace root is the container's cgroup */
@@ -92,7 +100,8 @@ static int cgroup_ready(void)
 	return 0;
 }
 
-void container_init(const struct spec *s, const char *id, int syncfd, int fifofd, int consfd, int preserve_fds)
+void container_init(const struct spec *s, const char *id, int syncfd, int fifofd, int consfd, int preserve_fds,
+		    bool self_join)
 {
 	g_sync = syncfd;
 	g_spec = s;
@@ -105,6 +114,10 @@ void container_init(const struct spec *s, const char *id, int syncfd, int fifofd
 	if (sync_recv(syncfd, &m) != 1 || m.type != SYNC_GO)
 		_exit(1);
 	trace("init go");
+	g_self_join = self_join;
+	g_id = id;
+	if (self_join && cgroup_ready() < 0)
+		die(syncfd);
 	bool userns = spec_ns(s, CLONE_NEWUSER) != NULL;
 	if (userns && !spec_ns(s, CLONE_NEWUSER)->path && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
 		die((FAILSYS("become root in user namespace", NULL), syncfd));

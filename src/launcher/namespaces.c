@@ -1,5 +1,6 @@
 /* Namespace creation and joining. */
 #include "namespaces.h"
+#include <linux/sched.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -93,6 +94,18 @@ int ns_join_container(pid_t pid)
 	if (flags && setns(pfd, flags) < 0)
 		return FAILSYS("setns", "container namespaces");
 	return 0;
+}
+
+pid_t clone_child_into(int flags, int cgroupfd)
+{
+	/* clone3 places the child in the cgroup2 node atomically, without the
+	 * migration (and its RCU grace period) a cgroup.procs write costs */
+	struct clone_args a = {.flags = (uint64_t)flags | CLONE_INTO_CGROUP, .exit_signal = SIGCHLD,
+			       .cgroup = (uint64_t)cgroupfd};
+	pid_t p = (pid_t)syscall(SYS_clone3, &a, sizeof(a));
+	if (p < 0)
+		FAILSYS("clone3", NULL);
+	return p;
 }
 
 pid_t clone_child(int flags)

@@ -9,4 +9,5 @@ int ns_write_idmaps(const struct spec *s, pid_t pid);
 /* exec: join all namespaces of pid that differ from ours. */
 int ns_join_container(pid_t pid);
 pid_t clone_child(int flags);
+pid_t clone_child_into(int flags, int cgroupfd);
 #endif

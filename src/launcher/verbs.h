@@ -26,8 +26,10 @@ int sync_send_err(int fd);
 int sync_recv(int fd, struct syncmsg *m); /* 0 = EOF, 1 = message, -1 error */
 
 /* init.c: the container process, from clone to exec */
+/* self_join: the init joins its v1 cgroups itself (not possible in a new
+ * user namespace, where the parent does it and sends SYNC_CGROUP). */
 __attribute__((noreturn)) void container_init(const struct spec *s, const char *id, int syncfd, int fifofd,
-					      int consfd, int preserve_fds);
+					      int consfd, int preserve_fds, bool self_join);
 __attribute__((noreturn)) void exec_init(const struct spec *s, int syncfd, int consfd, int preserve_fds);
 
 int cmd_create(const struct create_opts *o, pid_t *init_pid);

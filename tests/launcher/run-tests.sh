@@ -52,6 +52,9 @@ run_ctr() { local b=$1 id; id=$(cid "$(basename "$b")"); echo "$id" >>"$T/ids"; 
 create_ctr() { local b=$1 id; id=$(cid "$(basename "$b")"); echo "$id" >>"$T/ids"; rt create --bundle "$b" --pid-file "$b/pid" "$id" </dev/null >"$b/out" 2>&1; }
 wait_stopped() { local i; for i in $(seq 1 200); do rt state "$1" 2>/dev/null | grep -q '"stopped"' && return 0; sleep 0.05; done; return 1; }
 case_cleanup() {
+	if [ -f "$T/helper-pids" ]; then
+		local p; while read -r p; do kill "$p" 2>/dev/null; done <"$T/helper-pids"
+	fi
 	[ -f "$T/ids" ] || return 0
 	local id; while read -r id; do rt delete --force "$id" >/dev/null 2>&1; done <"$T/ids"
 }
@@ -205,7 +208,7 @@ t_kill_delete_cleanup() {
 
 t_console_socket() {
 	b=$(bundle b 'c["process"]["terminal"]=True; c["process"]["args"]=["sh","-c","tty; echo hello-tty"]')
-	"$WORK/recvtty" "$T/tty.sock" >"$T/tty.out" 2>&1 & rp=$!
+	"$WORK/recvtty" "$T/tty.sock" >"$T/tty.out" 2>&1 & rp=$!; echo $rp >>"$T/helper-pids"
 	for i in $(seq 1 50); do [ -S "$T/tty.sock" ] && break; sleep 0.02; done
 	id=$(cid b); echo "$id" >>"$T/ids"
 	rt create --bundle "$b" --console-socket "$T/tty.sock" "$id" || fail "create with console"
@@ -254,7 +257,7 @@ t_kill_signal_exit_code() {
 t_exec_tty() {
 	b=$(bundle b 'c["process"]["args"]=["sleep","30"]')
 	create_ctr "$b" || fail "create: $(cat "$b/out")"; id=$(cid b); rt start "$id" || fail start
-	"$WORK/recvtty" "$T/tty.sock" >"$T/tty.out" 2>&1 & rp=$!
+	"$WORK/recvtty" "$T/tty.sock" >"$T/tty.out" 2>&1 & rp=$!; echo $rp >>"$T/helper-pids"
 	for i in $(seq 1 50); do [ -S "$T/tty.sock" ] && break; sleep 0.02; done
 	rt exec --detach --tty --console-socket "$T/tty.sock" "$id" sh -c 'tty; echo exec-tty-ok' || fail "exec --tty"
 	sleep 0.3; kill $rp 2>/dev/null; wait $rp 2>/dev/null

@@ -26,7 +26,7 @@ run_suite "unit tests" dotnet test tests/CriRuntime.Tests --no-build --nologo --
 count_dotnet
 
 if [ -f src/launcher/Makefile ]; then
-  run_suite "launcher tests" make -s -C src/launcher test OUT="${CRIRUNTIME_TEST_OUT:-$PWD/out/bin}"
+  run_suite "launcher tests" make -s -C src/launcher test
   line=$(grep -aE '^launcher: [0-9]+ passed, [0-9]+ failed' "$log" | tail -1)
   if [ -n "$line" ]; then
     passed=$((passed + $(echo "$line" | awk '{print $2}'))); failed=$((failed + $(echo "$line" | awk '{print $4}')))

@@ -6,23 +6,23 @@
 
 int console_setup(int sock)
 {
-	_cleanup_fd_ int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
-	if (master < 0)
-		return FAILSYS("open", "/dev/ptmx");
-	if (unlockpt(master) < 0)
-		return FAILSYS("unlockpt", NULL);
-	/* TIOCGPTPEER opens the peer through the master fd, not through a path in /dev/pts */
-	_cleanup_fd_ int slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
-	if (slave < 0)
-		return FAILSYS("open pty peer", NULL);
-	if (sock >= 0 && send_fd(sock, master) < 0)
-		return -1;
-	if (setsid() < 0 && errno != EPERM)
-		return FAILSYS("setsid", NULL);
-	if (ioctl(slave, TIOCSCTTY, 0) < 0)
-		return FAILSYS("TIOCSCTTY", NULL);
-	for (int i = 0; i < 3; i++)
-		if (dup2(slave, i) < 0)
-			return FAILSYS("dup2", "pty");
-	return 0;
+    _cleanup_fd_ int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (master < 0)
+        return FAILSYS("open", "/dev/ptmx");
+    if (unlockpt(master) < 0)
+        return FAILSYS("unlockpt", NULL);
+    /* TIOCGPTPEER opens the peer through the master fd, not through a path in /dev/pts */
+    _cleanup_fd_ int slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (slave < 0)
+        return FAILSYS("open pty peer", NULL);
+    if (sock >= 0 && send_fd(sock, master) < 0)
+        return -1;
+    if (setsid() < 0 && errno != EPERM)
+        return FAILSYS("setsid", NULL);
+    if (ioctl(slave, TIOCSCTTY, 0) < 0)
+        return FAILSYS("TIOCSCTTY", NULL);
+    for (int i = 0; i < 3; i++)
+        if (dup2(slave, i) < 0)
+            return FAILSYS("dup2", "pty");
+    return 0;
 }

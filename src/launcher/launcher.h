@@ -13,20 +13,19 @@
 #include <unistd.h>
 
 #define LAUNCHER_VERSION "0.1.0"
-#define OCI_VERSION "1.0.2"
-#define DEFAULT_ROOT "/run/criruntime-launch"
+#define OCI_VERSION      "1.0.2"
+#define DEFAULT_ROOT     "/run/criruntime-launch"
 
 /* ---- error object: set once where the failure happens, logged once at the top ---- */
 struct lerr {
-	int err;
-	char op[48];
-	char path[512];
-	char msg[512];
+    int err;
+    char op[48];
+    char path[512];
+    char msg[512];
 };
 extern struct lerr g_err;
 /* Record an error and return -1. err may be 0 for non-syscall failures. */
-int fail(int err, const char *op, const char *path, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+int fail(int err, const char *op, const char *path, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 #define FAILSYS(op, path) fail(errno, (op), (path), NULL)
 void err_format(const struct lerr *e, char *buf, size_t len);
 
@@ -40,20 +39,36 @@ void log_error_obj(const struct lerr *e);
 void trace(const char *phase);
 
 /* ---- cleanup helpers ---- */
-static inline void closep(int *fd) { if (*fd >= 0) close(*fd); }
-static inline void freep(void *p) { free(*(void **)p); }
-static inline void fclosep(FILE **f) { if (*f) fclose(*f); }
-#define _cleanup_fd_ __attribute__((cleanup(closep)))
+static inline void closep(int *fd)
+{
+    if (*fd >= 0)
+        close(*fd);
+}
+static inline void freep(void *p)
+{
+    free(*(void **)p);
+}
+static inline void fclosep(FILE **f)
+{
+    if (*f)
+        fclose(*f);
+}
+#define _cleanup_fd_   __attribute__((cleanup(closep)))
 #define _cleanup_free_ __attribute__((cleanup(freep)))
 #define _cleanup_file_ __attribute__((cleanup(fclosep)))
-static inline int take_fd(int *fd) { int r = *fd; *fd = -1; return r; }
+static inline int take_fd(int *fd)
+{
+    int r = *fd;
+    *fd = -1;
+    return r;
+}
 
 /* ---- global options ---- */
 struct gopts {
-	const char *root;
-	const char *log;
-	bool log_json;
-	bool no_pivot;
+    const char *root;
+    const char *log;
+    bool log_json;
+    bool no_pivot;
 };
 extern struct gopts g_opts;
 

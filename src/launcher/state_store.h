@@ -2,13 +2,13 @@
 #define STATE_STORE_H
 #include "launcher.h"
 struct cstate {
-	char id[1100];
-	pid_t pid;
-	unsigned long long start;
-	char bundle[4096];
-	char rootfs[4096];
-	char created[64];
-	char *annotations;
+    char id[1100];
+    pid_t pid;
+    unsigned long long start;
+    char bundle[4096];
+    char rootfs[4096];
+    char created[64];
+    char *annotations;
 };
 int state_path(const char *id, const char *file, char *buf, size_t len);
 int state_create_dir(const char *id);

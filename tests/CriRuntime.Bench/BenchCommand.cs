@@ -19,6 +19,7 @@ internal static class BenchCommand
           stats100       ListContainerStats with 100 running containers                (needs --image)
           parallel20     20 RunPodSandbox at once: total and per-pod p90
           memory         daemon RSS idle and with 50 pods x 1 container; per-container overhead (needs --image)
+          unary          Version on one connection, :authority = socket path (kubelet <= 1.30) and = localhost, in µs
 
         options:
           --samples N (20)  --warmup N (3)  --image REF  --large-image REF  --json FILE|-  --workdir DIR
@@ -28,7 +29,7 @@ internal static class BenchCommand
     [
         new PodScenario(), new ContainerScenario(), new PodAndContainerScenario(), new ExecSyncScenario(),
         new PullScenario("pull", s => s.Image), new PullScenario("pull-large", s => s.LargeImage),
-        new ContainerStatsScenario(), new ParallelPodsScenario(), new MemoryScenario(),
+        new ContainerStatsScenario(), new ParallelPodsScenario(), new MemoryScenario(), new UnaryScenario(),
     ];
 
     public static async Task<int> RunAsync(string[] args)

@@ -70,7 +70,12 @@ internal static class BenchCommand
         // Columns are labelled with each runtime's own name, read from Version.
         var ourVersion = await ours.DescribeAsync();
         versions[ours.Name] = ourVersion;
-        if (peer is not null) versions[peer.Name] = await peer.DescribeAsync(avoidName: ours.Name);
+        if (peer is not null)
+        {
+            // DescribeAsync renames the endpoint, so read the name only after it ran.
+            var peerVersion = await peer.DescribeAsync(avoidName: ours.Name);
+            versions[peer.Name] = peerVersion;
+        }
         Directory.CreateDirectory(settings.WorkDir);
 
         var results = await Runner.RunAsync(chosen, endpoints, settings, CancellationToken.None);

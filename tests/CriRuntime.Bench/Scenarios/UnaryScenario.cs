@@ -38,7 +38,9 @@ internal sealed class UnaryScenario : Scenario
         public async Task<IReadOnlyList<(string Operation, double Value, string Unit)>> SampleAsync(int index, CancellationToken ct)
         {
             var figures = new List<(string, double, string)>();
-            var pathFirst = index % 2 == 0;
+            // The runner flips the endpoint order every sample; flipping ours every two samples decorrelates them,
+            // so each series follows the other endpoint's calls equally often.
+            var pathFirst = index / 2 % 2 == 0;
             if (pathFirst && _path is not null) figures.Add((PathOperation, await TimeAsync(_path, e.SocketPath), "us"));
             figures.Add((LocalhostOperation, await TimeAsync(_localhost!, "localhost"), "us"));
             if (!pathFirst && _path is not null) figures.Add((PathOperation, await TimeAsync(_path, e.SocketPath), "us"));

@@ -21,9 +21,9 @@
 //   the first rewrite every later block of that connection is re-encoded the same way: Kestrel's table missed the
 //   client's insertions, so the client's indexed references can only be resolved by our mirror.
 // - Malformed HTTP/2 or HPACK from a client (bad frame sizes, a HEADERS cut short, a CONTINUATION out of place,
-//   a bad Huffman string, a table size update above the limit) aborts that one connection and is logged; the
-//   daemon and its other connections carry on. Input that does not start with the HTTP/2 preface is passed
-//   through for Kestrel to refuse.
+//   a bad Huffman string, a table size update above the limit, a header block over 256 KiB encoded or decoded)
+//   aborts that one connection and is logged; the daemon and its other connections carry on. Input that does not
+//   start with the HTTP/2 preface is passed through for Kestrel to refuse.
 // The cost is one extra copy of the request bytes through a pipe and an HPACK decode per request.
 
 using System.IO.Pipelines;
@@ -35,7 +35,7 @@ namespace CriRuntime.Hosting.Http2;
 /// <summary>Serves HTTP/2 clients that send a unix socket path as :authority; see the comment at the top of this file.</summary>
 internal sealed partial class AuthorityRewriteMiddleware(ConnectionDelegate next, Http2Limits limits, ILogger logger)
 {
-    /// <summary>Kestrel refuses request headers above 32 KiB by default; an encoded block this large is abuse.</summary>
+    /// <summary>Kestrel refuses request headers above 32 KiB by default; a block this large, encoded or decoded, is abuse.</summary>
     private const int MaxHeaderBlockSize = 256 * 1024;
 
     public static Func<ConnectionDelegate, ConnectionDelegate> Create(Http2Limits limits, ILoggerFactory loggers)

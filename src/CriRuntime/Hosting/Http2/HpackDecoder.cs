@@ -5,8 +5,10 @@ namespace CriRuntime.Hosting.Http2;
 /// <summary>
 /// Decodes HPACK header blocks (RFC 7541) and keeps the decoder's dynamic table, so it mirrors the encoder of the
 /// peer that produced the blocks. One instance per connection and direction; blocks must be fed in wire order.
+/// <paramref name="maxHeaderListSize"/> bounds a block's decoded size (RFC 7540 §6.5.2 accounting): one-octet
+/// references to a large table entry could otherwise expand a small block enormously.
 /// </summary>
-internal sealed class HpackDecoder(int maxTableSize)
+internal sealed class HpackDecoder(int maxTableSize, int maxHeaderListSize = int.MaxValue)
 {
     private readonly HpackDynamicTable _table = new(maxTableSize);
 
@@ -20,8 +22,10 @@ internal sealed class HpackDecoder(int maxTableSize)
     {
         var fields = new List<HeaderField>();
         var pos = 0;
+        long listSize = 0;
         while (pos < block.Length)
         {
+            var before = fields.Count;
             var b = block[pos];
             if ((b & 0x80) != 0)
             {
@@ -48,6 +52,10 @@ internal sealed class HpackDecoder(int maxTableSize)
             {
                 // Literal without indexing (0000) or never indexed (0001): both have a 4-bit name index.
                 fields.Add(ReadLiteral(block, ref pos, 4));
+            }
+            if (fields.Count > before && (listSize += fields[^1].Size) > maxHeaderListSize)
+            {
+                throw new Http2ProtocolException($"HPACK: header list larger than {maxHeaderListSize} octets");
             }
         }
         return fields;

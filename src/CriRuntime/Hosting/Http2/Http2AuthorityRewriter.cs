@@ -12,7 +12,7 @@ internal sealed class Http2AuthorityRewriter(int headerTableSize, int maxFrameSi
 {
     public const string Replacement = "localhost";
 
-    private readonly HpackDecoder _decoder = new(headerTableSize);
+    private readonly HpackDecoder _decoder = new(headerTableSize, maxHeaderBlockSize);
     private readonly ArrayBufferWriter<byte> _rawFrames = new();
     private readonly ArrayBufferWriter<byte> _block = new();
     private readonly ArrayBufferWriter<byte> _encoded = new();

@@ -1,3 +1,4 @@
+using System.Buffers;
 using CriRuntime.Hosting.Http2;
 using static CriRuntime.Tests.Hosting.Http2.RfcExamples;
 
@@ -80,6 +81,21 @@ public sealed class HpackDecoderTests
         Assert.Equal(1, decoder.Table.Count);
         Assert.Equal(new HeaderField("c", "d"), decoder.Table[1]);
         Assert.Equal(new HeaderField("c", "d"), Assert.Single(decoder.Decode(Hex("be"))));
+    }
+
+    [Fact]
+    public void Decode_SmallBlockExpandingBeyondTheListLimit_Throws()
+    {
+        // One 1000-octet entry, then 100 one-octet references to it: 101 KB decoded from a 1 KB block.
+        var encoder = new HpackEncoder(4096, huffman: false);
+        var block = new ArrayBufferWriter<byte>();
+        encoder.WriteIndexed([new HeaderField("x-big", new string('a', 1000))], block);
+        block.Write(Enumerable.Repeat((byte)0xbe, 100).ToArray());
+        var decoder = new HpackDecoder(4096, maxHeaderListSize: 64 * 1024);
+
+        var e = Assert.Throws<Http2ProtocolException>(() => decoder.Decode(block.WrittenSpan));
+        Assert.Contains("header list larger", e.Message);
+        Assert.Equal(101, new HpackDecoder(4096, 200 * 1024).Decode(block.WrittenSpan).Count);
     }
 
     [Theory]

@@ -9,7 +9,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 
 .PHONY: all deps build daemon native debug run install test unit-test integration-test native-test \
-        check-wire lint fmt bench bench-startup bench-launcher clean
+        check-wire lint fmt bench bench-startup bench-launcher bench-authority clean
 
 all: build
 
@@ -67,13 +67,16 @@ fmt:
 	@git ls-files 'src/*.c' 'src/*.h' 'tests/*.c' | xargs -r clang-format -i
 
 ## bench: figures, not tests (see README)
-bench: bench-startup bench-launcher
+bench: bench-startup bench-launcher bench-authority
 
 bench-launcher: native
 	hack/bench-launcher
 
 bench-startup: build
 	hack/bench-startup
+
+bench-authority: build
+	hack/bench-authority
 
 clean:
 	rm -rf out

@@ -19,6 +19,7 @@ internal static class BenchCommand
           stats100       ListContainerStats with 100 running containers                (needs --image)
           parallel20     20 RunPodSandbox at once: total and per-pod p90
           memory         daemon RSS idle and with 50 pods x 1 container; per-container overhead (needs --image)
+          unary          Version on one connection, :authority = socket path (kubelet <= 1.30) and = localhost, in µs
 
         options:
           --samples N (20)  --warmup N (3)  --image REF  --large-image REF  --json FILE|-  --workdir DIR
@@ -28,7 +29,7 @@ internal static class BenchCommand
     [
         new PodScenario(), new ContainerScenario(), new PodAndContainerScenario(), new ExecSyncScenario(),
         new PullScenario("pull", s => s.Image), new PullScenario("pull-large", s => s.LargeImage),
-        new ContainerStatsScenario(), new ParallelPodsScenario(), new MemoryScenario(),
+        new ContainerStatsScenario(), new ParallelPodsScenario(), new MemoryScenario(), new UnaryScenario(),
     ];
 
     public static async Task<int> RunAsync(string[] args)
@@ -69,7 +70,12 @@ internal static class BenchCommand
         // Columns are labelled with each runtime's own name, read from Version.
         var ourVersion = await ours.DescribeAsync();
         versions[ours.Name] = ourVersion;
-        if (peer is not null) versions[peer.Name] = await peer.DescribeAsync(avoidName: ours.Name);
+        if (peer is not null)
+        {
+            // DescribeAsync renames the endpoint, so read the name only after it ran.
+            var peerVersion = await peer.DescribeAsync(avoidName: ours.Name);
+            versions[peer.Name] = peerVersion;
+        }
         Directory.CreateDirectory(settings.WorkDir);
 
         var results = await Runner.RunAsync(chosen, endpoints, settings, CancellationToken.None);

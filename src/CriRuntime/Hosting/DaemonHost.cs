@@ -1,5 +1,6 @@
 using System.Net;
 using CriRuntime.Configuration;
+using CriRuntime.Hosting.Http2;
 using CriRuntime.Telemetry;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Logging.Console;
@@ -56,7 +57,12 @@ internal static partial class DaemonHost
         builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = ShutdownTimeout);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            kestrel.ListenUnixSocket(options.Api.Listen, l => l.Protocols = HttpProtocols.Http2);
+            kestrel.ListenUnixSocket(options.Api.Listen, l =>
+            {
+                l.Protocols = HttpProtocols.Http2;
+                // Kubelet/crictl <= 1.30 send the socket path as :authority, which Kestrel refuses (Http2/).
+                l.Use(AuthorityRewriteMiddleware.Create(kestrel.Limits.Http2, l.ApplicationServices.GetRequiredService<ILoggerFactory>()));
+            });
             if (options.Telemetry.PrometheusListen.Length > 0)
             {
                 kestrel.Listen(ParseEndpoint(options.Telemetry.PrometheusListen), l => l.Protocols = HttpProtocols.Http1);

@@ -1,3 +1,4 @@
+using CriRuntime.IntegrationTests.Harness;
 using CriRuntime.Api.V1;
 using Grpc.Net.Client;
 

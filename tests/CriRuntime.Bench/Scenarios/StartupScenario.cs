@@ -1,3 +1,4 @@
+using CriRuntime.IntegrationTests.Harness;
 using System.Diagnostics;
 using CriRuntime.Api.V1;
 using Grpc.Core;

@@ -1,6 +1,8 @@
 using CriRuntime.Configuration;
 using CriRuntime.Grpc;
+using CriRuntime.Images;
 using CriRuntime.Runtime;
+using CriRuntime.Storage;
 using CriRuntime.Telemetry;
 
 namespace CriRuntime.Hosting;
@@ -25,6 +27,14 @@ internal static class ServiceRegistration
         services.AddCriTelemetry(options.Telemetry);
 
         services.AddSingleton<RuntimeReadiness>();
+        services.AddSingleton(new StorageLayout(options.Root));
+        services.AddSingleton<BlobStore>();
+        services.AddSingleton<LayerStore>();
+        services.AddSingleton<ImageStore>();
+        services.AddSingleton(new RegistryEndpoints(options.Image));
+        services.AddSingleton<RegistryHttpClients>();
+        services.AddSingleton<ImagePuller>();
+        services.AddSingleton<LocalImages>();
     }
 
     public static void MapCriRuntime(this WebApplication app)

@@ -171,6 +171,40 @@ public sealed class PullImageTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task PullImage_BearerTokenFlow_CredentialsGoToTheRealmOnly()
+    {
+        await using var tokens = TestTokenServer.Start(Path.GetTempPath(), "bob:t0ken");
+        await using var registry = await TestRegistry.StartAsync(tokenRealm: tokens.Realm, tokenRootCert: tokens.RootCertFile);
+        await PushThroughTokenAuthAsync(registry, "bob:t0ken");
+        await using var daemon = await CriDaemon.StartAsync(output, s => s.ExtraToml.Append(registry.InsecureToml));
+        var reference = $"{registry.Host}/busybox:1";
+
+        var anonymous = await Assert.ThrowsAsync<RpcException>(() => Pull(daemon, reference));
+        Assert.Contains("401", anonymous.Status.Detail);
+
+        var id = await Pull(daemon, reference, new AuthConfig { Username = "bob", Password = "t0ken" });
+
+        Assert.StartsWith("sha256:", id);
+        Assert.Contains("Basic ok repository:busybox:pull", tokens.Requests);
+        // The registry saw bearer tokens only, never the password.
+        Assert.DoesNotContain(Convert.ToBase64String("bob:t0ken"u8.ToArray()), registry.Log);
+    }
+
+    // skopeo speaks the token flow itself when it pushes.
+    private static async Task PushThroughTokenAuthAsync(TestRegistry registry, string credentials)
+    {
+        var build = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(
+            Path.Combine(AppContext.BaseDirectory, "../../../../../hack/build-test-image.sh"), ["busybox", $"{registry.Host}/busybox:1"])
+        {
+            Environment = { ["DEST_CREDS"] = credentials },
+            RedirectStandardError = true,
+        })!;
+        var error = await build.StandardError.ReadToEndAsync();
+        await build.WaitForExitAsync();
+        Assert.True(build.ExitCode == 0, error);
+    }
+
+    [Fact]
     public async Task PullImage_ConcurrentPullsOfOneImage_FetchEachBlobOnce()
     {
         await using var registry = await TestRegistry.StartAsync();

@@ -8,6 +8,8 @@ internal static class BenchCommand
 
         scenarios:
           startup --binary PATH [--runs N]   time from process start to the socket answering Version, and idle RSS
+          pull --binary PATH --registry HOST:PORT --image REPO:TAG --small REPO:TAG [--runs N] [--containerd-script PATH]
+                                             cold pulls: time and peak RSS growth, beside containerd's when a script is given
         """;
 
     public static async Task<int> RunAsync(string[] args)
@@ -22,6 +24,10 @@ internal static class BenchCommand
         {
             case "startup":
                 await StartupScenario.RunAsync(options.Require("binary"), options.Int("runs", 10));
+                return 0;
+            case "pull":
+                await PullScenario.RunAsync(options.Require("binary"), options.Require("registry"), options.Require("image"),
+                    options.Require("small"), options.Int("runs", 3), options.Optional("containerd-script"));
                 return 0;
             default:
                 Console.Error.WriteLine(Usage);
@@ -48,6 +54,8 @@ internal sealed class Options
 
     public string Require(string key) =>
         _values.TryGetValue(key, out var v) ? v : throw new ArgumentException($"--{key} is required");
+
+    public string? Optional(string key) => _values.GetValueOrDefault(key);
 
     public int Int(string key, int fallback) => _values.TryGetValue(key, out var v) ? int.Parse(v) : fallback;
 }

@@ -10,7 +10,7 @@ packages=(
   # run: monitor, OCI runtimes, CNI plugins, netns and firewall tools
   conmon runc crun containernetworking-plugins iproute2 iptables
   # test: busybox rootfs, a real registry and real image tools, the CRI wire check
-  busybox-static docker-registry skopeo umoci apache2-utils openssl curl jq protobuf-compiler python3-protobuf
+  busybox-static docker-registry skopeo umoci apache2-utils openssl zstd curl jq protobuf-compiler python3-protobuf
 )
 [ "${1:-}" = "--bench" ] && packages+=(containerd)
 

@@ -40,6 +40,8 @@ internal sealed partial class ImageStore
                 LogCorruptRecord(record.Id, e.Message);
             }
         }
+        // Layers and blobs of a pull the daemon died in are renamed into place but belong to no image yet.
+        CollectGarbage();
     }
 
     public StoredImage? FindById(string id)

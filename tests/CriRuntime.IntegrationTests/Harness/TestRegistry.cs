@@ -83,21 +83,18 @@ public sealed class TestRegistry : IAsyncDisposable
         BuildAsync(["random", $"{Host}/{repoTag}", sizeMb.ToString(), layers.ToString()]);
 
     /// <summary>Pushes an image whose layers are the given tar archives (gzip-compressed here); returns the manifest digest.</summary>
-    public async Task<string> PushLayersAsync(string repoTag, IReadOnlyList<byte[]> tars, string architecture = "amd64", string? user = null)
+    /// <param name="compression">Per layer: "gzip" (default), "zstd" (with the zstd tool) or "none".</param>
+    public async Task<string> PushLayersAsync(string repoTag, IReadOnlyList<byte[]> tars, string architecture = "amd64", string? user = null,
+        IReadOnlyList<string>? compression = null)
     {
         var (repo, tag) = Split(repoTag);
         var layers = new JsonArray();
         var diffIds = new JsonArray();
-        foreach (var tar in tars)
+        for (var i = 0; i < tars.Count; i++)
         {
-            using var compressed = new MemoryStream();
-            using (var gzip = new System.IO.Compression.GZipStream(compressed, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
-            {
-                gzip.Write(tar);
-            }
-            var blob = compressed.ToArray();
-            layers.Add(Descriptor("application/vnd.oci.image.layer.v1.tar+gzip", await PushBlobAsync(repo, blob), blob.Length));
-            diffIds.Add(Sha256(tar));
+            var (blob, mediaType) = await CompressAsync(tars[i], compression?[i] ?? "gzip");
+            layers.Add(Descriptor(mediaType, await PushBlobAsync(repo, blob), blob.Length));
+            diffIds.Add(Sha256(tars[i]));
         }
         var config = new JsonObject
         {
@@ -201,6 +198,36 @@ public sealed class TestRegistry : IAsyncDisposable
     {
         var (code, output) = await RunAsync(Script("build-test-image.sh"), args, Credentials);
         if (code != 0) throw new InvalidOperationException("build-test-image.sh failed: " + output);
+    }
+
+    private static async Task<(byte[] Blob, string MediaType)> CompressAsync(byte[] tar, string compression)
+    {
+        switch (compression)
+        {
+            case "none":
+                return (tar, "application/vnd.oci.image.layer.v1.tar");
+            case "zstd":
+                var info = new ProcessStartInfo("zstd", ["-q", "-c"]) { RedirectStandardInput = true, RedirectStandardOutput = true };
+                using (var process = Process.Start(info)!)
+                {
+                    var output = new MemoryStream();
+                    var reading = process.StandardOutput.BaseStream.CopyToAsync(output);
+                    await process.StandardInput.BaseStream.WriteAsync(tar);
+                    process.StandardInput.Close();
+                    await reading;
+                    await process.WaitForExitAsync();
+                    return (output.ToArray(), "application/vnd.oci.image.layer.v1.tar+zstd");
+                }
+            default:
+                using (var compressed = new MemoryStream())
+                {
+                    using (var gzip = new System.IO.Compression.GZipStream(compressed, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
+                    {
+                        gzip.Write(tar);
+                    }
+                    return (compressed.ToArray(), "application/vnd.oci.image.layer.v1.tar+gzip");
+                }
+        }
     }
 
     private static JsonObject Descriptor(string mediaType, string digest, long size) =>

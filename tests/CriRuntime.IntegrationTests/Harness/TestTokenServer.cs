@@ -25,6 +25,9 @@ public sealed class TestTokenServer : IAsyncDisposable
     private readonly Task _serving;
     private readonly List<string> _requests = [];
 
+    /// <summary>An identity token the server accepts as an OAuth2 refresh_token (POST grant_type=refresh_token).</summary>
+    public const string IdentityToken = "criruntime-test-refresh-token";
+
     private TestTokenServer(string dir, string credentials)
     {
         _credentials = credentials;
@@ -68,7 +71,15 @@ public sealed class TestTokenServer : IAsyncDisposable
             var header = context.Request.Headers["Authorization"];
             var ok = header == "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes(_credentials));
             var scope = context.Request.QueryString["scope"] ?? "";
-            lock (_requests) _requests.Add($"{(header is null ? "anonymous" : ok ? "Basic ok" : "Basic bad")} {scope}");
+            var kind = header is null ? "anonymous" : ok ? "Basic ok" : "Basic bad";
+            if (context.Request.HttpMethod == "POST")
+            {
+                var form = System.Web.HttpUtility.ParseQueryString(await new StreamReader(context.Request.InputStream).ReadToEndAsync());
+                ok = form["grant_type"] == "refresh_token" && form["refresh_token"] == IdentityToken;
+                scope = form["scope"] ?? "";
+                kind = ok ? "refresh ok" : "refresh bad";
+            }
+            lock (_requests) _requests.Add($"{kind} {scope}");
             if (!ok)
             {
                 response.StatusCode = 401;

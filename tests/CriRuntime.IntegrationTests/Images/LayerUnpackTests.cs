@@ -76,6 +76,23 @@ public sealed class LayerUnpackTests(ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public async Task PullImage_ZstdAndUncompressedLayers_Unpacked()
+    {
+        var zstd = new TarLayer().File("from-zstd", "z").ToArray();
+        var plain = new TarLayer().File("from-tar", "t").ToArray();
+        await using var registry = await TestRegistry.StartAsync();
+        await registry.PushLayersAsync("kinds:1", [zstd, plain], compression: ["zstd", "none"]);
+        await using var daemon = await CriDaemon.StartAsync(output, s => s.ExtraToml.Append(registry.InsecureToml));
+
+        await Pull(daemon, $"{registry.Host}/kinds:1");
+
+        var layers = Path.Combine(daemon.Settings.Root, "storage", "layers");
+        var top = Sha256(Encoding.ASCII.GetBytes(Sha256(zstd) + " " + Sha256(plain)));
+        Assert.Equal("z", File.ReadAllText(Path.Combine(layers, Sha256(zstd)[7..], "diff", "from-zstd")));
+        Assert.Equal("t", File.ReadAllText(Path.Combine(layers, top[7..], "diff", "from-tar")));
+    }
+
     private static string Sha256(byte[] data) => "sha256:" + Convert.ToHexStringLower(SHA256.HashData(data));
 
     private static void Run(string file, params string[] args)

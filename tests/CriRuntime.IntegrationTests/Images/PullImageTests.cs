@@ -186,6 +186,9 @@ public sealed class PullImageTests(ITestOutputHelper output)
 
         Assert.StartsWith("sha256:", id);
         Assert.Contains("Basic ok repository:busybox:pull", tokens.Requests);
+        await daemon.Images.RemoveImageAsync(new RemoveImageRequest { Image = new ImageSpec { Image = id } });
+        Assert.Equal(id, await Pull(daemon, reference, new AuthConfig { IdentityToken = TestTokenServer.IdentityToken }));
+        Assert.Contains("refresh ok repository:busybox:pull", tokens.Requests);
         // The registry saw bearer tokens only, never the password.
         Assert.DoesNotContain(Convert.ToBase64String("bob:t0ken"u8.ToArray()), registry.Log);
     }

@@ -19,7 +19,8 @@ internal sealed partial class ImagePuller(
 
     public Task<StoredImage> PullAsync(ImageReference reference, RegistryCredentials? credentials, CancellationToken cancellationToken)
     {
-        var key = reference.ToString();
+        // Pulls with different credentials do not share: one that is denied must not fail the other.
+        var key = reference + "|" + (credentials?.GetHashCode() ?? 0);
         Task<StoredImage> task;
         lock (_inFlight)
         {

@@ -15,6 +15,11 @@ internal sealed class RegistrySession(HttpClient http, RegistryEndpoint endpoint
 {
     private const int MaxManifestBytes = 4 * 1024 * 1024;
     private const int MaxRedirects = 5;
+
+    // Pulls run detached from the caller's deadline (others may attach), so a stalled registry must fail on its own:
+    // headers and small bodies within RequestTimeout, and blob bodies never silent for longer than StallTimeout.
+    private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan StallTimeout = TimeSpan.FromSeconds(120);
     private AuthenticationHeaderValue? _authorization;
 
     public RegistryEndpoint Endpoint => endpoint;
@@ -103,13 +108,19 @@ internal sealed class RegistrySession(HttpClient http, RegistryEndpoint endpoint
 
     private async Task<HttpResponseMessage> SendOrExplainAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(RequestTimeout);
         try
         {
-            return await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+            return await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
         }
         catch (HttpRequestException e)
         {
             throw new OperationFailedException($"{request.RequestUri}: {e.Message}{(e.InnerException is { } inner ? ": " + inner.Message : "")}", e);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new OperationFailedException($"{request.RequestUri}: no response within {RequestTimeout.TotalSeconds:F0}s");
         }
     }
 
@@ -186,6 +197,9 @@ internal sealed class RegistrySession(HttpClient http, RegistryEndpoint endpoint
 
     private static async Task<byte[]> ReadLimitedAsync(HttpResponseMessage response, int limit, CancellationToken cancellationToken, bool truncate = false)
     {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(RequestTimeout);
+        cancellationToken = timeout.Token;
         await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
         using var buffer = new MemoryStream();
         var chunk = new byte[16384];
@@ -205,6 +219,8 @@ internal sealed class RegistrySession(HttpClient http, RegistryEndpoint endpoint
     /// <summary>Owns the response so that disposing the body stream releases the connection.</summary>
     private sealed class ResponseStream(HttpResponseMessage response, Stream inner) : Stream
     {
+        private readonly CancellationTokenSource _stall = new();
+
         public override bool CanRead => true;
         public override bool CanSeek => false;
         public override bool CanWrite => false;
@@ -212,8 +228,22 @@ internal sealed class RegistrySession(HttpClient http, RegistryEndpoint endpoint
         public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
         public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
         public override int Read(Span<byte> buffer) => inner.Read(buffer);
-        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => inner.ReadAsync(buffer, cancellationToken);
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => inner.ReadAsync(buffer, offset, count, cancellationToken);
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            _stall.CancelAfter(StallTimeout); // re-arms the one timer on every read
+            using var linked = cancellationToken.CanBeCanceled ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stall.Token) : null;
+            try
+            {
+                return await inner.ReadAsync(buffer, linked?.Token ?? _stall.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (_stall.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                throw new OperationFailedException($"{response.RequestMessage?.RequestUri}: no data for {StallTimeout.TotalSeconds:F0}s");
+            }
+        }
         public override void Flush() { }
         public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
         public override void SetLength(long value) => throw new NotSupportedException();
@@ -225,6 +255,7 @@ internal sealed class RegistrySession(HttpClient http, RegistryEndpoint endpoint
             {
                 inner.Dispose();
                 response.Dispose();
+                _stall.Dispose();
             }
             base.Dispose(disposing);
         }

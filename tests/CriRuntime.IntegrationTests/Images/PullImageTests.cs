@@ -135,7 +135,7 @@ public sealed class PullImageTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task PullImage_TlsRegistry_TrustedOnlyThroughCaFile()
+    public async Task PullImage_TlsRegistry_TrustedThroughCaFileOrInsecure()
     {
         await using var registry = await TestRegistry.StartAsync(tls: true);
         await registry.PushBusyboxAsync("busybox:1");
@@ -150,6 +150,11 @@ public sealed class PullImageTests(ITestOutputHelper output)
             ca_file = "{registry.CaFile}"
             """));
         Assert.StartsWith("sha256:", await Pull(trusting, $"{registry.Host}/busybox:1"));
+
+        // insecure with an https:// location: TLS without verification.
+        await using var unverified = await CriDaemon.StartAsync(output, s => s.ExtraToml.Append(
+            $"[[image.registries]]\nprefix = \"{registry.Host}\"\nlocation = \"https://{registry.Host}\"\ninsecure = true\n"));
+        Assert.StartsWith("sha256:", await Pull(unverified, $"{registry.Host}/busybox:1"));
     }
 
     [Fact]

@@ -77,6 +77,13 @@ internal sealed partial class ImageStore
         return new Unpin(this, keys);
     }
 
+    /// <summary>
+    /// Keeps an image's layers on disk while something runs from them, even if the image is removed: a container
+    /// holds this from creation to removal (and takes it again at daemon start for every container it reloads).
+    /// </summary>
+    public IDisposable PinLayers(StoredImage image) =>
+        Pin(image.Record.Layers.SelectMany(l => new[] { l.ChainId, l.Digest }).Append(image.Id));
+
     /// <summary>Records a pulled image under its names; a tag another image had moves here (as a re-pull of a moved tag does).</summary>
     public StoredImage Commit(ImageRecord pulled, string? tagName, string? digestName)
     {

@@ -75,6 +75,22 @@ public sealed class ImageStoreTests : IDisposable
     }
 
     [Fact]
+    public void Remove_LayersPinnedByAContainer_KeptUntilUnpinned()
+    {
+        var store = NewStore();
+        var image = Image("running", Layer("lower"));
+        var stored = store.Commit(image, "r/run:1", null);
+        var pin = store.PinLayers(stored);
+
+        store.Remove(image.Id);
+
+        Assert.True(_layers.Contains(image.Layers[0].ChainId));
+        pin.Dispose();
+        store.CollectGarbage();
+        Assert.False(_layers.Contains(image.Layers[0].ChainId));
+    }
+
+    [Fact]
     public void Reopen_RecordsLoadedWithNamesAndLowerDirsTopFirst()
     {
         var first = NewStore();

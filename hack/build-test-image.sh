@@ -7,7 +7,8 @@
 #   hack/build-test-image.sh random HOST:PORT/REPO:TAG SIZE_MB LAYERS
 #       LAYERS layers of random (incompressible) data totalling SIZE_MB, for pull benchmarks.
 #
-# Environment: DEST_CREDS=user:password for a registry with auth. Pushes accept any TLS certificate.
+# Environment: DEST_CREDS=user:password for a registry with auth; FORMAT=v2s2 pushes Docker schema 2 media types
+# instead of OCI. Pushes accept any TLS certificate.
 set -euo pipefail
 
 usage() { sed -n '2,11p' "$0" >&2; exit 2; }
@@ -60,4 +61,4 @@ case $kind in
   *) usage ;;
 esac
 umoci gc --layout "$work/oci"
-skopeo copy -q --dest-tls-verify=false ${DEST_CREDS:+--dest-creds "$DEST_CREDS"} "oci:$work/oci:img" "docker://$dest"
+skopeo copy -q --dest-tls-verify=false ${DEST_CREDS:+--dest-creds "$DEST_CREDS"} ${FORMAT:+--format "$FORMAT"} "oci:$work/oci:img" "docker://$dest"

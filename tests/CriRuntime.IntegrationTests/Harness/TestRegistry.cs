@@ -75,8 +75,9 @@ public sealed class TestRegistry : IAsyncDisposable
     }
 
     /// <summary>busybox-static with hard-linked applets, pushed as repo:tag; <paramref name="user"/> sets the config's User.</summary>
-    public Task PushBusyboxAsync(string repoTag, string? user = null) =>
-        BuildAsync(user is null ? ["busybox", $"{Host}/{repoTag}"] : ["busybox", $"{Host}/{repoTag}", user]);
+    /// <param name="dockerFormat">Docker schema 2 media types (what most of Docker Hub serves) instead of OCI.</param>
+    public Task PushBusyboxAsync(string repoTag, string? user = null, bool dockerFormat = false) =>
+        BuildAsync(user is null ? ["busybox", $"{Host}/{repoTag}"] : ["busybox", $"{Host}/{repoTag}", user], dockerFormat ? "v2s2" : null);
 
     /// <summary>An image of <paramref name="layers"/> layers of random data totalling <paramref name="sizeMb"/> MB.</summary>
     public Task PushRandomAsync(string repoTag, int sizeMb, int layers) =>
@@ -194,9 +195,9 @@ public sealed class TestRegistry : IAsyncDisposable
         Directory.Delete(Dir, recursive: true);
     }
 
-    private async Task BuildAsync(IReadOnlyList<string> args)
+    private async Task BuildAsync(IReadOnlyList<string> args, string? format = null)
     {
-        var (code, output) = await RunAsync(Script("build-test-image.sh"), args, Credentials);
+        var (code, output) = await RunAsync(Script("build-test-image.sh"), args, Credentials, format);
         if (code != 0) throw new InvalidOperationException("build-test-image.sh failed: " + output);
     }
 
@@ -246,11 +247,12 @@ public sealed class TestRegistry : IAsyncDisposable
         return Path.Combine(dir?.FullName ?? throw new InvalidOperationException("repository root not found"), "hack", name);
     }
 
-    private static async Task<(int Code, string Output)> RunAsync(string file, IEnumerable<string> args, string? credentials)
+    private static async Task<(int Code, string Output)> RunAsync(string file, IEnumerable<string> args, string? credentials, string? format = null)
     {
         var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var arg in args) info.ArgumentList.Add(arg);
         if (credentials is not null) info.Environment["DEST_CREDS"] = credentials;
+        if (format is not null) info.Environment["FORMAT"] = format;
         using var process = Process.Start(info)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();

@@ -60,6 +60,19 @@ public sealed class PullImageTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task PullImage_DockerSchema2_PulledLikeOci()
+    {
+        await using var registry = await TestRegistry.StartAsync();
+        await registry.PushBusyboxAsync("docker:1", dockerFormat: true);
+        var (body, _) = await registry.GetManifestAsync("docker", "1");
+        Assert.Contains("application/vnd.docker.image.rootfs.diff.tar.gzip", System.Text.Encoding.UTF8.GetString(body));
+        var (configDigest, _) = await registry.GetImageAsync("docker", "1");
+        await using var daemon = await CriDaemon.StartAsync(output, s => s.ExtraToml.Append(registry.InsecureToml));
+
+        Assert.Equal(configDigest, await Pull(daemon, $"{registry.Host}/docker:1"));
+    }
+
+    [Fact]
     public async Task PullImage_TwoTagsOfOneImage_OneIdWithBothTags()
     {
         await using var registry = await TestRegistry.StartAsync();

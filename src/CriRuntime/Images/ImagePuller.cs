@@ -3,6 +3,7 @@ using CriRuntime.Configuration;
 using CriRuntime.Errors;
 using CriRuntime.Storage;
 using Microsoft.Extensions.Logging;
+using Manifest = (byte[] Body, string MediaType, string Digest);
 
 namespace CriRuntime.Images;
 
@@ -38,16 +39,7 @@ internal sealed partial class ImagePuller(
     private async Task<StoredImage> PullOnceAsync(ImageReference reference, RegistryCredentials? credentials, CancellationToken cancellationToken)
     {
         var started = System.Diagnostics.Stopwatch.StartNew();
-        var (session, top) = await ResolveAsync(reference, credentials, cancellationToken).ConfigureAwait(false);
-        var manifest = top;
-        if (MediaTypes.IsIndex(top.MediaType))
-        {
-            var index = Parse(top.Body, reference);
-            var (arch, variant) = PlatformSelector.Current;
-            var chosen = PlatformSelector.Select(index.Manifests ?? [], arch, variant)
-                ?? throw new NotFoundException($"{reference}: no image for linux/{arch} in the index");
-            manifest = await session.GetManifestAsync(chosen.Digest, cancellationToken).ConfigureAwait(false);
-        }
+        var (session, top, manifest) = await ResolveAsync(reference, credentials, cancellationToken).ConfigureAwait(false);
         var document = Parse(manifest.Body, reference);
         if (document.Config is not { } configDescriptor || document.Layers is not { } layerDescriptors || MediaTypes.IsIndex(manifest.MediaType))
         {
@@ -57,8 +49,7 @@ internal sealed partial class ImagePuller(
         var configBytes = blobs.Contains(configDescriptor.Digest)
             ? blobs.Read(configDescriptor.Digest)
             : await session.GetBlobAsync(configDescriptor, cancellationToken).ConfigureAwait(false);
-        var config = JsonSerializer.Deserialize(configBytes, StorageJsonContext.Default.OciImageConfig);
-        var diffIds = config?.RootFs?.DiffIds ?? [];
+        var diffIds = ParseConfig(configBytes, reference).RootFs?.DiffIds ?? [];
         if (diffIds.Count != layerDescriptors.Count || !diffIds.All(Digest.IsValid) || !layerDescriptors.All(l => Digest.IsValid(l.Digest)))
         {
             throw new OperationFailedException($"{reference}: the config lists {diffIds.Count} layer diff ids for {layerDescriptors.Count} layers, or a digest is malformed");
@@ -66,6 +57,7 @@ internal sealed partial class ImagePuller(
         var chainIds = Digest.ChainIds(diffIds);
         var stack = layerDescriptors.Select((l, i) => new LayerDescriptor(l.Digest, l.Size, l.MediaType, diffIds[i], chainIds[i])).ToList();
 
+        var succeeded = false;
         var pin = images.Pin([configDescriptor.Digest, top.Digest, manifest.Digest, .. stack.Select(l => l.Digest), .. chainIds]);
         try
         {
@@ -73,31 +65,55 @@ internal sealed partial class ImagePuller(
             blobs.Write(top.Digest, top.Body);
             blobs.Write(manifest.Digest, manifest.Body);
             await DownloadLayersAsync(session, stack, cancellationToken).ConfigureAwait(false);
+            var record = new ImageRecord
+            {
+                Id = configDescriptor.Digest,
+                ManifestDigest = manifest.Digest,
+                IndexDigest = top.Digest == manifest.Digest ? null : top.Digest,
+                Size = configDescriptor.Size + stack.Sum(l => l.Size),
+                Layers = stack,
+            };
+            var image = images.Commit(record, reference.TaggedName, reference.Name + "@" + top.Digest);
+            succeeded = true;
+            LogPulled(reference.ToString(), image.Id, session.Endpoint.ToString(), stack.Count, started.ElapsedMilliseconds);
+            return image;
         }
-        catch
+        finally
         {
-            // A failed pull stores nothing: what it wrote belongs to no image.
             pin.Dispose();
-            images.CollectGarbage();
-            throw;
+            // A failed pull stores nothing: what it wrote belongs to no image.
+            if (!succeeded) images.CollectGarbage();
         }
+    }
 
-        var record = new ImageRecord
+    private static OciImageConfig ParseConfig(byte[] body, ImageReference reference)
+    {
+        try
         {
-            Id = configDescriptor.Digest,
-            ManifestDigest = manifest.Digest,
-            IndexDigest = top.Digest == manifest.Digest ? null : top.Digest,
-            Size = configDescriptor.Size + stack.Sum(l => l.Size),
-            Layers = stack,
-        };
-        var image = images.Commit(record, reference.TaggedName, reference.Name + "@" + top.Digest);
-        pin.Dispose();
-        LogPulled(reference.ToString(), image.Id, session.Endpoint.ToString(), stack.Count, started.ElapsedMilliseconds);
-        return image;
+            return JsonSerializer.Deserialize(body, StorageJsonContext.Default.OciImageConfig)
+                ?? throw new OperationFailedException($"{reference}: empty image config");
+        }
+        catch (JsonException e)
+        {
+            throw new OperationFailedException($"{reference}: image config is not valid JSON: {e.Message}", e);
+        }
+    }
+
+    // Top is what the reference names (an index or a manifest); manifest is this platform's.
+    private async Task<(RegistrySession Session, Manifest Top, Manifest Manifest)> ResolveAsync(
+        ImageReference reference, RegistryCredentials? credentials, CancellationToken cancellationToken)
+    {
+        var (session, top) = await FirstAnsweringAsync(reference, credentials, cancellationToken).ConfigureAwait(false);
+        if (!MediaTypes.IsIndex(top.MediaType)) return (session, top, top);
+        var index = Parse(top.Body, reference);
+        var (arch, variant) = PlatformSelector.Current;
+        var chosen = PlatformSelector.Select(index.Manifests ?? [], arch, variant)
+            ?? throw new NotFoundException($"{reference}: no image for linux/{arch} in the index");
+        return (session, top, await session.GetManifestAsync(chosen.Digest, cancellationToken).ConfigureAwait(false));
     }
 
     // The manifest decides the endpoint: each mirror in turn, then the registry; blobs then come from the same one.
-    private async Task<(RegistrySession Session, (byte[] Body, string MediaType, string Digest) Manifest)> ResolveAsync(
+    private async Task<(RegistrySession Session, Manifest Manifest)> FirstAnsweringAsync(
         ImageReference reference, RegistryCredentials? credentials, CancellationToken cancellationToken)
     {
         var candidates = endpoints.For(reference.Registry);

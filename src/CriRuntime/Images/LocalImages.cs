@@ -11,6 +11,8 @@ namespace CriRuntime.Images;
 internal sealed class LocalImages(DaemonOptions options, ImageStore store, StorageLayout layout)
 {
     private const int MinIdPrefix = 12;
+    private readonly Lock _usageLock = new();
+    private (long Generation, ulong Bytes, ulong Inodes)? _imageUsage;
 
     public StoredImage? Resolve(string text)
     {
@@ -44,16 +46,30 @@ internal sealed class LocalImages(DaemonOptions options, ImageStore store, Stora
     }
 
     /// <summary>Usage of the image store and of the container writable layers, each (bytes, inodes, path).</summary>
+    /// <remarks>
+    /// Kubelet asks every few seconds; the image store only changes when an image is committed or collected, so its
+    /// walk is cached per store generation. Container layers change all the time and are walked on each call.
+    /// </remarks>
     public ((ulong Bytes, ulong Inodes, string Path) Images, (ulong Bytes, ulong Inodes, string Path) Containers) Usage()
     {
-        ulong bytes = 0, inodes = 0;
-        foreach (var dir in new[] { layout.Blobs, layout.Layers, layout.Images, layout.Temp })
+        (long Generation, ulong Bytes, ulong Inodes) images;
+        lock (_usageLock)
         {
-            var (b, i) = DiskUsage.Measure(dir);
-            bytes += b;
-            inodes += i;
+            var generation = store.Generation;
+            if (_imageUsage is not { } cached || cached.Generation != generation)
+            {
+                ulong bytes = 0, inodes = 0;
+                foreach (var dir in new[] { layout.Blobs, layout.Layers, layout.Images })
+                {
+                    var (b, i) = DiskUsage.Measure(dir);
+                    bytes += b;
+                    inodes += i;
+                }
+                _imageUsage = (generation, bytes, inodes);
+            }
+            images = _imageUsage.Value;
         }
         var containers = DiskUsage.Measure(layout.Containers);
-        return ((bytes, inodes, layout.Root), (containers.Bytes, containers.Inodes, layout.Containers));
+        return ((images.Bytes, images.Inodes, layout.Root), (containers.Bytes, containers.Inodes, layout.Containers));
     }
 }

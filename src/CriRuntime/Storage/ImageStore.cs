@@ -20,6 +20,7 @@ internal sealed partial class ImageStore
     private readonly Dictionary<string, StoredImage> _images = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _pins = new(StringComparer.Ordinal);
     private readonly Lock _sync = new();
+    private long _generation;
 
     public ImageStore(StorageLayout layout, BlobStore blobs, LayerStore layers, ILogger<ImageStore> logger)
     {
@@ -43,6 +44,9 @@ internal sealed partial class ImageStore
         // Layers and blobs of a pull the daemon died in are renamed into place but belong to no image yet.
         CollectGarbage();
     }
+
+    /// <summary>Changes whenever images, layers or blobs were added or removed (lets callers cache disk usage).</summary>
+    public long Generation => Interlocked.Read(ref _generation);
 
     public StoredImage? FindById(string id)
     {
@@ -105,6 +109,7 @@ internal sealed partial class ImageStore
             result = existing is null ? Open(record) : existing with { Record = record };
             _images[record.Id] = result;
         }
+        Interlocked.Increment(ref _generation);
         if (orphans) CollectGarbage();
         return result;
     }
@@ -165,6 +170,7 @@ internal sealed partial class ImageStore
             if (Directory.Exists(path)) Directory.Delete(path, recursive: true);
             else File.Delete(path);
         }
+        Interlocked.Increment(ref _generation);
     }
 
     private string MoveToTemp(string path, Action<string, string> move)

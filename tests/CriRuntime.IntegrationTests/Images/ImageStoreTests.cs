@@ -77,7 +77,7 @@ public sealed class ImageStoreTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task ImageFsInfo_AfterPull_CountsBytesAndInodes()
+    public async Task ImageFsInfo_PullThenRemove_CountsBytesAndInodes()
     {
         await using var registry = await TestRegistry.StartAsync();
         await registry.PushBusyboxAsync("busybox:1");
@@ -93,6 +93,11 @@ public sealed class ImageStoreTests(ITestOutputHelper output)
         Assert.InRange(images.UsedBytes.Value - before.ImageFilesystems[0].UsedBytes.Value, 2_000_000UL, 10_000_000UL);
         Assert.InRange(images.InodesUsed.Value - before.ImageFilesystems[0].InodesUsed.Value, 5UL, 100UL);
         Assert.Equal(Path.Combine(daemon.Settings.Root, "storage", "containers"), Assert.Single(after.ContainerFilesystems).FsId.Mountpoint);
+
+        await daemon.Images.RemoveImageAsync(new RemoveImageRequest { Image = new ImageSpec { Image = $"{registry.Host}/busybox:1" } });
+        var removed = await daemon.Images.ImageFsInfoAsync(new ImageFsInfoRequest());
+        Assert.Equal(before.ImageFilesystems[0].InodesUsed.Value, removed.ImageFilesystems[0].InodesUsed.Value);
+        Assert.Equal(before.ImageFilesystems[0].UsedBytes.Value, removed.ImageFilesystems[0].UsedBytes.Value);
     }
 
     [Fact]

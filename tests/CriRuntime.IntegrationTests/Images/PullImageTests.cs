@@ -244,6 +244,25 @@ public sealed class PullImageTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task PullImage_ConcurrentPullsOfImagesSharingALayer_FetchItOnce()
+    {
+        var shared = new TarLayer().File("base", new string('b', 100_000)).ToArray();
+        await using var registry = await TestRegistry.StartAsync();
+        await registry.PushLayersAsync("one:1", [shared, new TarLayer().File("one", "1").ToArray()]);
+        await registry.PushLayersAsync("two:1", [shared, new TarLayer().File("two", "2").ToArray()]);
+        var (_, one) = await registry.GetImageAsync("one", "1");
+        var (_, two) = await registry.GetImageAsync("two", "1");
+        Assert.Equal(one[0], two[0]);
+        await using var daemon = await CriDaemon.StartAsync(output, s => s.ExtraToml.Append(registry.InsecureToml));
+
+        await Task.WhenAll(Pull(daemon, $"{registry.Host}/one:1"), Pull(daemon, $"{registry.Host}/two:1"));
+
+        Assert.Equal(1, registry.CountBlobGets(one[0]));
+        Assert.Equal(2, (await daemon.Images.ListImagesAsync(new ListImagesRequest())).Images.Count);
+        Assert.Equal(3, Directory.GetDirectories(Path.Combine(daemon.Settings.Root, "storage", "layers")).Length);
+    }
+
+    [Fact]
     public async Task PullImage_CorruptBlobInRegistry_FailsAndStoresNothing()
     {
         await using var registry = await TestRegistry.StartAsync();

@@ -35,7 +35,7 @@ internal sealed class ImageGrpcService(DaemonOptions options, ImagePuller puller
         if (images.Resolve(RequireImage(request.Image)) is { } image)
         {
             response.Image = ToCri(image);
-            if (request.Verbose) response.Info["info"] = VerboseInfo(image);
+            if (request.Verbose) response.Info["info"] = VerboseInfo(image, images.RawConfig(image));
         }
         return Task.FromResult(response);
     }
@@ -86,7 +86,7 @@ internal sealed class ImageGrpcService(DaemonOptions options, ImagePuller puller
     }
 
     // As containerd's verbose ImageStatus: the top chain id and the image config under "imageSpec".
-    private static string VerboseInfo(StoredImage image)
+    private static string VerboseInfo(StoredImage image, byte[] rawConfig)
     {
         using var buffer = new MemoryStream();
         using (var writer = new Utf8JsonWriter(buffer))
@@ -94,7 +94,7 @@ internal sealed class ImageGrpcService(DaemonOptions options, ImagePuller puller
             writer.WriteStartObject();
             writer.WriteString("chainID", image.Record.Layers.Count > 0 ? image.Record.Layers[^1].ChainId : "");
             writer.WritePropertyName("imageSpec");
-            JsonSerializer.Serialize(writer, image.Config, StorageJsonContext.Default.OciImageConfig);
+            writer.WriteRawValue(rawConfig); // verified against the image id when it was pulled
             writer.WriteEndObject();
         }
         return System.Text.Encoding.UTF8.GetString(buffer.ToArray());

@@ -70,7 +70,8 @@ internal sealed partial class ImagePuller(
                 Id = configDescriptor.Digest,
                 ManifestDigest = manifest.Digest,
                 IndexDigest = top.Digest == manifest.Digest ? null : top.Digest,
-                Size = configDescriptor.Size + stack.Sum(l => l.Size),
+                // As containerd's images.Size: every descriptor walked from the pulled target (index, manifest, config, layers).
+                Size = top.Body.Length + (top.Digest == manifest.Digest ? 0 : manifest.Body.Length) + configDescriptor.Size + stack.Sum(l => l.Size),
                 Layers = stack,
             };
             var image = images.Commit(record, reference.TaggedName, reference.Name + "@" + top.Digest);

@@ -8,7 +8,7 @@ namespace CriRuntime.Images;
 /// or by digest, normalised like a pull ("busybox" is docker.io/library/busybox:latest). Used by the CRI
 /// ImageService and by container creation (<see cref="Resolve"/> gives the layer dirs and the config).
 /// </summary>
-internal sealed class LocalImages(DaemonOptions options, ImageStore store, StorageLayout layout)
+internal sealed class LocalImages(DaemonOptions options, ImageStore store, BlobStore blobs, StorageLayout layout)
 {
     private const int MinIdPrefix = 12;
     private readonly Lock _usageLock = new();
@@ -32,6 +32,9 @@ internal sealed class LocalImages(DaemonOptions options, ImageStore store, Stora
         }
         return null;
     }
+
+    /// <summary>The image config exactly as the registry served it (ImageStatus verbose shows it whole).</summary>
+    public byte[] RawConfig(StoredImage image) => blobs.Read(image.Id);
 
     public IReadOnlyList<StoredImage> List(string? filter)
     {

@@ -44,7 +44,7 @@ internal sealed record ImageRecord
     /// <summary>The index (manifest list) the manifest was chosen from, if the pull went through one.</summary>
     public string? IndexDigest { get; init; }
 
-    /// <summary>Compressed layer sizes plus the config, as crictl shows for containerd.</summary>
+    /// <summary>Compressed layer sizes plus config, manifest and index, as crictl shows for containerd.</summary>
     public required long Size { get; init; }
     public required IReadOnlyList<LayerDescriptor> Layers { get; init; }
     public bool Pinned { get; init; }

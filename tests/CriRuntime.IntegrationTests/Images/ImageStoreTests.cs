@@ -69,6 +69,7 @@ public sealed class ImageStoreTests(ITestOutputHelper output)
         var config = info.RootElement.GetProperty("imageSpec");
         Assert.Equal("amd64", config.GetProperty("architecture").GetString());
         Assert.Equal("sh", config.GetProperty("config").GetProperty("Cmd")[0].GetString());
+        Assert.True(config.TryGetProperty("history", out _), "the whole config, as containerd shows it");
         Assert.StartsWith("sha256:", info.RootElement.GetProperty("chainID").GetString());
         var filtered = await daemon.Images.ListImagesAsync(new ListImagesRequest { Filter = new ImageFilter { Image = new ImageSpec { Image = id } } });
         Assert.Single(filtered.Images);

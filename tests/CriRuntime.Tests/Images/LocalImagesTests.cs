@@ -42,13 +42,13 @@ public sealed class LocalImagesTests : IDisposable
     [Fact]
     public void List_Filter_OnlyTheImageItNames()
     {
-        var a = Add("a", "r/a:1", null);
-        Add("b", "r/b:1", null);
+        var a = Add("a", "example.com/a:1", null);
+        Add("b", "example.com/b:1", null);
 
         Assert.Equal(2, _images.List(null).Count);
-        Assert.Equal([a], _images.List("r/a:1").Select(i => i.Id));
+        Assert.Equal([a], _images.List("example.com/a:1").Select(i => i.Id));
         Assert.Equal([a], _images.List(a).Select(i => i.Id));
-        Assert.Empty(_images.List("r/c:1"));
+        Assert.Empty(_images.List("example.com/c:1"));
     }
 
     private string Add(string name, string tag, string? digestName)

@@ -186,6 +186,8 @@ internal static class LayerUnpacker
 
     private static void SetXattr(string path, string name, string value)
     {
+        // A replacement character means the raw value was not UTF-8 and is lost: better no xattr than a wrong one.
+        if (value.Contains('\uFFFD')) return;
         try
         {
             // TarReader decodes pax values as UTF-8, so text xattrs round-trip; binary ones (security.capability)

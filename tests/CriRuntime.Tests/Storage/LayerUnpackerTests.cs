@@ -76,7 +76,7 @@ public sealed class LayerUnpackerTests : IDisposable
         var mtime = new DateTimeOffset(2020, 1, 2, 3, 4, 5, TimeSpan.Zero);
         var tar = new TarLayer()
             .Add(new PaxTarEntry(TarEntryType.Directory, "dir") { Mode = (UnixFileMode)0x1C0, ModificationTime = mtime, Uid = 1000, Gid = 1001 })
-            .Add(new PaxTarEntry(TarEntryType.RegularFile, "dir/suid", new Dictionary<string, string> { ["SCHILY.xattr.user.k"] = "v" })
+            .Add(new PaxTarEntry(TarEntryType.RegularFile, "dir/suid", new Dictionary<string, string> { ["SCHILY.xattr.user.k"] = "v", ["SCHILY.xattr.user.lost"] = "\uFFFD" })
             {
                 Mode = (UnixFileMode)0x9ED,
                 Uid = 1000,
@@ -99,6 +99,7 @@ public sealed class LayerUnpackerTests : IDisposable
         Assert.Equal(mtime, File.GetLastWriteTimeUtc(suid));
         Assert.Equal(mtime, Directory.GetLastWriteTimeUtc(Path.Combine(Root, "dir")));
         Assert.Equal("v"u8.ToArray(), FileNodes.GetXattr(suid, "user.k"));
+        Assert.Null(FileNodes.GetXattr(suid, "user.lost"));
         Assert.Equal("/etc/passwd", new FileInfo(Path.Combine(Root, "dir", "sym")).LinkTarget);
         Assert.Equal(FileNodes.S_IFCHR, FileNodes.LStat(Path.Combine(Root, "null"))?.Type);
         Assert.Equal(FileNodes.S_IFIFO, FileNodes.LStat(Path.Combine(Root, "fifo"))?.Type);

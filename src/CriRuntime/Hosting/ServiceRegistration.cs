@@ -1,7 +1,9 @@
 using CriRuntime.Configuration;
 using CriRuntime.Events;
 using CriRuntime.Grpc;
+using CriRuntime.Images;
 using CriRuntime.Runtime;
+using CriRuntime.Storage;
 using CriRuntime.Telemetry;
 
 namespace CriRuntime.Hosting;
@@ -27,6 +29,14 @@ internal static class ServiceRegistration
 
         services.AddSingleton<RuntimeReadiness>();
         services.AddSingleton<ContainerEventBus>();
+        services.AddSingleton(new StorageLayout(options.Root));
+        services.AddSingleton<BlobStore>();
+        services.AddSingleton<LayerStore>();
+        services.AddSingleton<ImageStore>();
+        services.AddSingleton(new RegistryEndpoints(options.Image));
+        services.AddSingleton<RegistryHttpClients>();
+        services.AddSingleton<ImagePuller>();
+        services.AddSingleton<LocalImages>();
     }
 
     public static void MapCriRuntime(this WebApplication app)

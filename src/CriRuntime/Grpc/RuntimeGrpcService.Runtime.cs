@@ -14,11 +14,13 @@ internal sealed partial class RuntimeGrpcService
 
     private readonly DaemonOptions _options;
     private readonly RuntimeReadiness _readiness;
+    private readonly Sandboxes.SandboxService _sandboxes;
 
-    public RuntimeGrpcService(DaemonOptions options, RuntimeReadiness readiness)
+    public RuntimeGrpcService(DaemonOptions options, RuntimeReadiness readiness, Sandboxes.SandboxService sandboxes)
     {
         _options = options;
         _readiness = readiness;
+        _sandboxes = sandboxes;
     }
 
     public override Task<VersionResponse> Version(VersionRequest request, ServerCallContext context) =>

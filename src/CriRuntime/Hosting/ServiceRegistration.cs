@@ -1,6 +1,8 @@
 using CriRuntime.Configuration;
 using CriRuntime.Grpc;
+using CriRuntime.Network;
 using CriRuntime.Runtime;
+using CriRuntime.Sandboxes;
 using CriRuntime.Telemetry;
 
 namespace CriRuntime.Hosting;
@@ -25,6 +27,15 @@ internal static class ServiceRegistration
         services.AddCriTelemetry(options.Telemetry);
 
         services.AddSingleton<RuntimeReadiness>();
+        services.AddSingleton<RuntimeHandlers>();
+        services.AddSingleton<OciRuntime>();
+        services.AddSingleton<IContainerMonitor, ConmonMonitor>();
+        services.AddSingleton<ExitWatcher>();
+        services.AddSingleton<CniNetwork>();
+        services.AddSingleton<PauseRootfs>();
+        services.AddSingleton<SandboxIndex>();
+        services.AddSingleton<IPodContainers, NoPodContainers>();
+        services.AddSingleton<SandboxService>();
     }
 
     public static void MapCriRuntime(this WebApplication app)

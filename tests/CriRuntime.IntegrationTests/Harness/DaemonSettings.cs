@@ -22,6 +22,20 @@ public sealed class DaemonSettings
     public string CniConfDir { get; set; }
     public string LogLevel { get; set; } = "debug";
 
+    /// <summary>runtime.default_handler; null leaves the daemon's default. Pod tests use "runc" until our launcher lands.</summary>
+    public string? DefaultHandler { get; set; }
+
+    /// <summary>runtime.pause_binary; null leaves the daemon's default.</summary>
+    public string? PauseBinary { get; set; }
+
+    /// <summary>
+    /// The runc handler's state dir; set by pod tests so each daemon's containers are its own (leak checks count them).
+    /// </summary>
+    public string? RuncRoot { get; set; }
+
+    /// <summary>network.cni_plugin_dirs; empty leaves the daemon's default.</summary>
+    public List<string> CniPluginDirs { get; } = [];
+
     /// <summary>Extra TOML appended to the generated file, e.g. "[telemetry]\nprometheus_listen = ...".</summary>
     public StringBuilder ExtraToml { get; } = new();
 
@@ -41,10 +55,21 @@ public sealed class DaemonSettings
 
             [network]
             cni_conf_dir = "{CniConfDir}"
-
+            {(CniPluginDirs.Count == 0 ? "" : "cni_plugin_dirs = [" + string.Join(", ", CniPluginDirs.Select(d => $"\"{d}\"")) + "]")}
+            {RuntimeToml()}
             {ExtraToml}
             """);
         return path;
+    }
+
+    private string RuntimeToml()
+    {
+        if (DefaultHandler is null && PauseBinary is null && RuncRoot is null) return "";
+        var sb = new StringBuilder("[runtime]\n");
+        if (DefaultHandler is not null) sb.Append($"default_handler = \"{DefaultHandler}\"\n");
+        if (PauseBinary is not null) sb.Append($"pause_binary = \"{PauseBinary}\"\n");
+        if (RuncRoot is not null) sb.Append($"[runtime.handlers.runc]\npath = \"/usr/sbin/runc\"\nroot = \"{RuncRoot}\"\n");
+        return sb.ToString();
     }
 
     public void Delete()

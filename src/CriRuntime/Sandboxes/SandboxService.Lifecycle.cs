@@ -1,0 +1,114 @@
+using CriRuntime.Api.V1;
+using CriRuntime.Errors;
+using CriRuntime.Linux;
+using CriRuntime.Network;
+
+namespace CriRuntime.Sandboxes;
+
+// StopPodSandbox and RemovePodSandbox: both idempotent (CRI), both safe to repeat after a partial failure.
+internal sealed partial class SandboxService
+{
+    private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan KillWait = TimeSpan.FromSeconds(10);
+
+    /// <summary>Stops the pod's containers, tears down its network and stops the pause. A pod already gone is OK.</summary>
+    public async Task StopAsync(string id, CancellationToken cancellationToken)
+    {
+        using var held = await index.Locks.AcquireAsync(id, cancellationToken);
+        if (index.Get(id) is not { } sandbox) return;
+        await containers.StopAllAsync(id, cancellationToken);
+        var r = sandbox.Record;
+
+        // The network and the pause are independent once the netns is pinned: tear them down together.
+        var network = TearDownNetworkAsync(sandbox, cancellationToken);
+        var pause = StopPauseAsync(sandbox, cancellationToken);
+        await Task.WhenAll(network, pause);
+        if (r.ShmPath is { } shm) Mounts.UnmountIfMounted(shm);
+
+        index.Save(sandbox with { Record = r with { State = SandboxStates.NotReady, NetworkTornDown = true } });
+        LogStopped(logger, id);
+    }
+
+    /// <summary>Stops the pod if needed and removes everything it had on the host. A pod already gone is OK.</summary>
+    public async Task RemoveAsync(string id, CancellationToken cancellationToken)
+    {
+        if (index.Get(id) is not { } before) return;
+        if (before.Record.State != SandboxStates.NotReady || !before.Record.NetworkTornDown)
+        {
+            await StopAsync(id, cancellationToken);
+        }
+        using var held = await index.Locks.AcquireAsync(id, cancellationToken);
+        if (index.Get(id) is not { } sandbox) return;
+        var r = sandbox.Record;
+        await containers.RemoveAllAsync(id, cancellationToken);
+        await runtime.DeleteAsync(handlers.Resolve(r.Handler), id, cancellationToken);
+        monitor.Cleanup(id);
+        if (r.ShmPath is { } shm) Mounts.UnmountIfMounted(shm);
+        if (r.NetnsPath is { } pin) NetworkNamespace.RemovePin(pin);
+        Cgroups.RemoveEverywhere(r.CgroupsPath);
+        DeleteDirectory(r.Dir);
+        index.Delete(id);
+        LogRemoved(logger, id);
+    }
+
+    private async Task TearDownNetworkAsync(Sandbox sandbox, CancellationToken cancellationToken)
+    {
+        var r = sandbox.Record;
+        if (r.NetnsPath is null || r.NetworkTornDown || r.CniConfig is null) return;
+        var list = CniNetworkList.Parse(r.CniConfig, "the pod's record");
+        var pod = PodInfo(r, sandbox.Config, null) with
+        {
+            // DEL needs the same runtimeConfig as ADD (portmap removes exactly the rules it added).
+            PortMappings = SandboxRequest.Validate(sandbox.Config, handlers.Resolve(r.Handler)).PortMappings,
+            Bandwidth = BandwidthQuantity.FromAnnotations(sandbox.Config.Annotations),
+        };
+        try
+        {
+            await network.DelAsync(list, pod, r.CniResult, cancellationToken);
+        }
+        catch (OperationFailedException e)
+        {
+            throw new OperationFailedException($"StopPodSandbox: CNI DEL failed: {e.Message}", e);
+        }
+    }
+
+    /// <summary>SIGTERM, wait for the monitor's exit event, then SIGKILL; a pause already gone is fine.</summary>
+    private async Task StopPauseAsync(Sandbox sandbox, CancellationToken cancellationToken)
+    {
+        var r = sandbox.Record;
+        if (exits.ExitCode(r.Id) is not null || !Processes.IsAlive(r.PausePid, r.PauseStartTime)) return;
+        var handler = handlers.Resolve(r.Handler);
+        await runtime.KillAsync(handler, r.Id, "TERM", cancellationToken);
+        try
+        {
+            await exits.WaitAsync(r.Id, StopGrace, cancellationToken);
+            return;
+        }
+        catch (TimeoutException)
+        {
+            LogKill(logger, r.Id);
+        }
+        await runtime.KillAsync(handler, r.Id, "KILL", cancellationToken);
+        try
+        {
+            await exits.WaitAsync(r.Id, KillWait, cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            // The monitor died with the pause (or was killed): nobody will write the exit file.
+            if (Processes.IsAlive(r.PausePid, r.PauseStartTime))
+            {
+                throw new OperationFailedException($"StopPodSandbox: pause process {r.PausePid} of {r.Id} survived SIGKILL");
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = 5004, Level = LogLevel.Information, Message = "pod {Id} stopped")]
+    private static partial void LogStopped(ILogger logger, string id);
+
+    [LoggerMessage(EventId = 5005, Level = LogLevel.Information, Message = "pod {Id} removed")]
+    private static partial void LogRemoved(ILogger logger, string id);
+
+    [LoggerMessage(EventId = 5006, Level = LogLevel.Warning, Message = "pause of {Id} ignored SIGTERM; sending SIGKILL")]
+    private static partial void LogKill(ILogger logger, string id);
+}

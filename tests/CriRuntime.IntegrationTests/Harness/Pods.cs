@@ -1,0 +1,70 @@
+using CriRuntime.Api.V1;
+
+namespace CriRuntime.IntegrationTests.Harness;
+
+/// <summary>What tests that run pods need: daemon settings, pod configs, commands inside a pod's netns.</summary>
+public static class Pods
+{
+    private static readonly Lazy<string> PauseBinary = new(LocatePause);
+
+    /// <summary>
+    /// Pods through runc (until our launcher is in main), the pause binary of this checkout, and a runc state dir
+    /// of the daemon's own.
+    /// </summary>
+    public static void Configure(DaemonSettings s)
+    {
+        s.DefaultHandler = "runc";
+        s.PauseBinary = PauseBinary.Value;
+        s.RuncRoot = Path.Combine(s.Dir, "runc");
+    }
+
+    /// <summary>A cgroup parent of the test's own, e.g. "/crt-test-1a2b3c".</summary>
+    public static string NewCgroupParent() => "/crt-test-" + Guid.NewGuid().ToString("N")[..8];
+
+    /// <summary>Deletes the test's cgroup parent in every hierarchy (runc leaves the parent directory).</summary>
+    public static void RemoveCgroupParent(string parent)
+    {
+        foreach (var h in Directory.GetDirectories("/sys/fs/cgroup"))
+        {
+            try
+            {
+                if (Directory.Exists(h + parent)) Directory.Delete(h + parent);
+            }
+            catch (IOException)
+            {
+                // Not empty: the test's leak check reports what is left.
+            }
+        }
+    }
+
+    public static PodSandboxConfig Config(string name, string? cgroupParent = null, string? uid = null) => new()
+    {
+        Metadata = new PodSandboxMetadata { Name = name, Namespace = "default", Uid = uid ?? Guid.NewGuid().ToString(), Attempt = 0 },
+        Hostname = name,
+        Labels = { ["app"] = name },
+        Linux = new LinuxPodSandboxConfig
+        {
+            CgroupParent = cgroupParent ?? "",
+            SecurityContext = new LinuxSandboxSecurityContext { NamespaceOptions = new NamespaceOption() },
+        },
+    };
+
+    /// <summary>Runs busybox inside a pinned netns (the pod's network as its containers will see it).</summary>
+    public static (int ExitCode, string Stdout, string Stderr) InNetns(string netnsPath, params string[] busyboxArgs) =>
+        HostCommand.Run("nsenter", ["--net=" + netnsPath, "busybox", .. busyboxArgs]);
+
+    private static string LocatePause()
+    {
+        var outDir = Environment.GetEnvironmentVariable("CRIRUNTIME_TEST_OUT");
+        var root = new DirectoryInfo(AppContext.BaseDirectory);
+        while (root is not null && !File.Exists(Path.Combine(root.FullName, "CriRuntime.sln"))) root = root.Parent;
+        if (root is null) throw new InvalidOperationException("cannot find the repository root");
+        outDir = string.IsNullOrEmpty(outDir) ? Path.Combine(root.FullName, "out", "bin") : outDir;
+        var pause = Path.Combine(outDir, "criruntime-pause");
+        if (!File.Exists(pause))
+        {
+            HostCommand.Check("make", "-C", Path.Combine(root.FullName, "src", "pause"), "OUT=" + outDir);
+        }
+        return pause;
+    }
+}

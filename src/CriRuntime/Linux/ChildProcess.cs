@@ -58,7 +58,11 @@ internal static class ChildProcess
             if (cancellationToken.IsCancellationRequested) throw;
             throw new TimeoutException($"{Path.GetFileName(path)} did not finish within {timeout.TotalSeconds:0.#} s");
         }
-        return new ChildProcessResult(process.ExitCode, await stdout, await stderr);
+        var result = new ChildProcessResult(process.ExitCode, await stdout, await stderr);
+        // Process.Dispose leaves readers used synchronously to the finalizer: close the pipes now.
+        process.StandardOutput.Dispose();
+        process.StandardError.Dispose();
+        return result;
     }
 
     /// <summary>A one-line form of a helper's stderr for an error message.</summary>

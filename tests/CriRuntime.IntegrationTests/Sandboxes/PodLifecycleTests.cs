@@ -20,6 +20,7 @@ public sealed class PodLifecycleTests(ITestOutputHelper output) : IAsyncLifetime
         _daemon = await CriDaemon.StartAsync(output, s =>
         {
             Pods.Configure(s);
+            s.CniPluginDirs.AddRange([Path.Combine(s.Dir, "fake-cni"), "/usr/lib/cni"]);
             network = PodNetwork.For(s);
         });
         _network = network!;
@@ -78,5 +79,218 @@ public sealed class PodLifecycleTests(ITestOutputHelper output) : IAsyncLifetime
             await _daemon.Runtime.PodSandboxStatusAsync(new PodSandboxStatusRequest { PodSandboxId = id }));
         Assert.Equal(StatusCode.NotFound, e.StatusCode);
         LeakCheck.Take(_daemon, _network, _cgroupParent).AssertSameAs(before);
+    }
+
+    [Fact]
+    public async Task RunPodSandbox_TwoPods_ReachEachOtherOverTheBridge()
+    {
+        var a = await RunAsync(Pods.Config("ping-a", _cgroupParent));
+        var b = await RunAsync(Pods.Config("ping-b", _cgroupParent));
+
+        var (statusA, infoA) = await StatusAsync(a);
+        var (statusB, infoB) = await StatusAsync(b);
+        Assert.NotEqual(statusA.Network.Ip, statusB.Network.Ip);
+        var ping = Pods.InNetns(infoA.GetProperty("netnsPath").GetString()!, "ping", "-c", "1", "-W", "2", statusB.Network.Ip);
+        Assert.True(ping.ExitCode == 0, ping.Stdout + ping.Stderr);
+
+        await StopAndRemoveAsync(a);
+        await StopAndRemoveAsync(b);
+    }
+
+    [Fact]
+    public async Task RunPodSandbox_HostNetwork_NoPinAndHostNamespace()
+    {
+        var config = Pods.Config("hostnet", _cgroupParent);
+        config.Linux.SecurityContext.NamespaceOptions.Network = NamespaceMode.Node;
+
+        var id = await RunAsync(config);
+
+        var (status, info) = await StatusAsync(id);
+        Assert.Equal(JsonValueKind.Null, info.GetProperty("netnsPath").ValueKind);
+        Assert.Empty(Directory.GetFiles(Path.Combine(_daemon.Settings.RunRoot, "netns")));
+        var pid = info.GetProperty("pid").GetInt32();
+        Assert.Equal(new FileInfo("/proc/self/ns/net").LinkTarget, new FileInfo($"/proc/{pid}/ns/net").LinkTarget);
+        Assert.Equal(NamespaceMode.Node, status.Linux.Namespaces.Options.Network);
+        await StopAndRemoveAsync(id);
+    }
+
+    [Fact]
+    public async Task RunPodSandbox_HostPort_ReachesPodThroughPortmap()
+    {
+        var before = LeakCheck.Take(_daemon, _network, _cgroupParent);
+        var hostPort = 20000 + Random.Shared.Next(20000);
+        var config = Pods.Config("hostport", _cgroupParent);
+        config.PortMappings.Add(new PortMapping { ContainerPort = 8080, HostPort = hostPort, Protocol = Protocol.Tcp });
+        var id = await RunAsync(config);
+        var (_, info) = await StatusAsync(id);
+        var www = Path.Combine(_daemon.Settings.Dir, "www");
+        Directory.CreateDirectory(www);
+        File.WriteAllText(Path.Combine(www, "index.html"), "hello from the pod");
+        using var server = HostCommand.Start("nsenter", "--net=" + info.GetProperty("netnsPath").GetString(), "busybox", "httpd", "-f", "-p", "8080", "-h", www);
+        try
+        {
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+            string? body = null;
+            for (var i = 0; i < 50 && body is null; i++)
+            {
+                try
+                {
+                    body = await http.GetStringAsync($"http://{_network.Gateway}:{hostPort}/index.html");
+                }
+                catch (HttpRequestException)
+                {
+                    await Task.Delay(50); // httpd still starting
+                }
+            }
+            Assert.Equal("hello from the pod", body);
+        }
+        finally
+        {
+            server.Kill();
+            await server.WaitForExitAsync();
+        }
+        await StopAndRemoveAsync(id);
+        LeakCheck.Take(_daemon, _network, _cgroupParent).AssertSameAs(before);
+    }
+
+    [Fact]
+    public async Task RunPodSandbox_DnsConfigAndSysctls_AppliedToThePod()
+    {
+        var config = Pods.Config("dns", _cgroupParent);
+        config.DnsConfig = new DNSConfig { Servers = { "10.96.0.10" }, Searches = { "default.svc.cluster.local", "svc.cluster.local" }, Options = { "ndots:5" } };
+        config.Linux.Sysctls["net.ipv4.ip_unprivileged_port_start"] = "80";
+
+        var id = await RunAsync(config);
+
+        var (_, info) = await StatusAsync(id);
+        var dir = info.GetProperty("sandboxDir").GetString()!;
+        Assert.Equal("search default.svc.cluster.local svc.cluster.local\nnameserver 10.96.0.10\noptions ndots:5\n",
+            File.ReadAllText(Path.Combine(dir, "resolv.conf")));
+        Assert.Equal("dns\n", File.ReadAllText(Path.Combine(dir, "hostname")));
+        var sysctl = Pods.InNetns(info.GetProperty("netnsPath").GetString()!, "cat", "/proc/sys/net/ipv4/ip_unprivileged_port_start");
+        Assert.Equal("80", sysctl.Stdout.Trim());
+        await StopAndRemoveAsync(id);
+    }
+
+    [Theory]
+    [InlineData("kernel.hostname", "x")]
+    [InlineData("net.ipv4.ip_forward", "1+kernel.core_pattern=|/bin/sh")]
+    [InlineData("vm.swappiness", "10")]
+    public async Task RunPodSandbox_BadSysctl_InvalidArgumentAndNothingLeft(string key, string value)
+    {
+        var before = LeakCheck.Take(_daemon, _network, _cgroupParent);
+        var config = Pods.Config("sysctl", _cgroupParent);
+        config.Linux.Sysctls[key] = value;
+
+        var e = await Assert.ThrowsAsync<RpcException>(() => RunAsync(config));
+
+        Assert.Equal(StatusCode.InvalidArgument, e.StatusCode);
+        Assert.Contains(key, e.Status.Detail);
+        LeakCheck.Take(_daemon, _network, _cgroupParent).AssertSameAs(before);
+    }
+
+    [Fact]
+    public async Task RunPodSandbox_UnknownHandler_InvalidArgumentNamingIt()
+    {
+        var e = await Assert.ThrowsAsync<RpcException>(() => RunAsync(Pods.Config("handler", _cgroupParent), "kata"));
+
+        Assert.Equal(StatusCode.InvalidArgument, e.StatusCode);
+        Assert.Contains("kata", e.Status.Detail);
+        Assert.Contains("runc", e.Status.Detail);
+    }
+
+    [Fact]
+    public async Task RunPodSandbox_MissingMetadata_InvalidArgument()
+    {
+        var config = Pods.Config("nouid", _cgroupParent);
+        config.Metadata.Uid = "";
+
+        var e = await Assert.ThrowsAsync<RpcException>(() => RunAsync(config));
+
+        Assert.Equal(StatusCode.InvalidArgument, e.StatusCode);
+        Assert.Contains("uid", e.Status.Detail);
+    }
+
+    [Fact]
+    public async Task RunPodSandbox_FailingCniPlugin_RollsBackEverything()
+    {
+        var before = LeakCheck.Take(_daemon, _network, _cgroupParent);
+        var fakeDir = Path.Combine(_daemon.Settings.Dir, "fake-cni");
+        Directory.CreateDirectory(fakeDir);
+        var fake = Path.Combine(fakeDir, "failing");
+        File.WriteAllText(fake, """
+            #!/bin/sh
+            cat >/dev/null
+            if [ "$CNI_COMMAND" = ADD ]; then
+              echo '{"cniVersion":"1.0.0","code":11,"msg":"injected failure","details":"from the test"}'
+              echo "fake plugin stderr" >&2
+              exit 1
+            fi
+            exit 0
+            """);
+        File.SetUnixFileMode(fake, (UnixFileMode)0b111_101_101);
+        var conflist = Path.Combine(_daemon.Settings.CniConfDir, "10-test.conflist");
+        File.WriteAllText(conflist, _network.Conflist.Replace("""{"type":"bandwidth","capabilities":{"bandwidth":true}}""", """{"type":"failing"}"""));
+        try
+        {
+            var e = await Assert.ThrowsAsync<RpcException>(() => RunAsync(Pods.Config("cnifail", _cgroupParent)));
+
+            Assert.Equal(StatusCode.Internal, e.StatusCode);
+            Assert.Contains("CNI ADD", e.Status.Detail);
+            Assert.Contains("injected failure", e.Status.Detail);
+            Assert.Contains("fake plugin stderr", e.Status.Detail);
+        }
+        finally
+        {
+            File.WriteAllText(conflist, _network.Conflist);
+        }
+        var list = await _daemon.Runtime.ListPodSandboxAsync(new ListPodSandboxRequest());
+        Assert.Empty(list.Items);
+        LeakCheck.Take(_daemon, _network, _cgroupParent).AssertSameAs(before);
+    }
+
+    [Fact]
+    public async Task RunPodSandbox_RetriedWithSameMetadata_ReturnsSameId()
+    {
+        var config = Pods.Config("retry", _cgroupParent);
+
+        var concurrent = await Task.WhenAll(RunAsync(config), RunAsync(config));
+        var later = await RunAsync(config);
+
+        Assert.Equal(concurrent[0], concurrent[1]);
+        Assert.Equal(concurrent[0], later);
+        Assert.Single((await _daemon.Runtime.ListPodSandboxAsync(new ListPodSandboxRequest())).Items);
+        await StopAndRemoveAsync(later);
+    }
+
+    [Fact]
+    public async Task StopAndRemove_Twice_AreOkAndUnknownIdIsOk()
+    {
+        var id = await RunAsync(Pods.Config("twice", _cgroupParent));
+
+        await StopAndRemoveAsync(id);
+        await _daemon.Runtime.StopPodSandboxAsync(new StopPodSandboxRequest { PodSandboxId = id });
+        await _daemon.Runtime.RemovePodSandboxAsync(new RemovePodSandboxRequest { PodSandboxId = id });
+        await StopAndRemoveAsync("0123456789abcdef");
+    }
+
+    [Fact]
+    public async Task ListPodSandbox_FiltersByIdPrefixStateAndLabels()
+    {
+        var ready = await RunAsync(Pods.Config("list-a", _cgroupParent));
+        var stopped = await RunAsync(Pods.Config("list-b", _cgroupParent));
+        await _daemon.Runtime.StopPodSandboxAsync(new StopPodSandboxRequest { PodSandboxId = stopped });
+
+        async Task<List<string>> ListAsync(PodSandboxFilter filter) =>
+            (await _daemon.Runtime.ListPodSandboxAsync(new ListPodSandboxRequest { Filter = filter })).Items.Select(p => p.Id).ToList();
+
+        Assert.Equal([ready], await ListAsync(new PodSandboxFilter { Id = ready[..12] }));
+        Assert.Equal([stopped], await ListAsync(new PodSandboxFilter { State = new PodSandboxStateValue { State = PodSandboxState.SandboxNotready } }));
+        Assert.Equal([ready], await ListAsync(new PodSandboxFilter { LabelSelector = { ["app"] = "list-a" } }));
+        Assert.Empty(await ListAsync(new PodSandboxFilter { Id = ready[..12], LabelSelector = { ["app"] = "list-b" } }));
+        Assert.Equal(2, (await ListAsync(new PodSandboxFilter())).Count);
+
+        await StopAndRemoveAsync(ready);
+        await StopAndRemoveAsync(stopped);
     }
 }

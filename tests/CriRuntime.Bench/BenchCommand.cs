@@ -8,6 +8,8 @@ internal static class BenchCommand
 
         scenarios:
           startup --binary PATH [--runs N]   time from process start to the socket answering Version, and idle RSS
+          pods --binary PATH --pause PATH --conflist PATH [--pods N] [--handler runc]
+                                             RunPodSandbox / StopPodSandbox / RemovePodSandbox median and p90
         """;
 
     public static async Task<int> RunAsync(string[] args)
@@ -22,6 +24,10 @@ internal static class BenchCommand
         {
             case "startup":
                 await StartupScenario.RunAsync(options.Require("binary"), options.Int("runs", 10));
+                return 0;
+            case "pods":
+                await PodsScenario.RunAsync(options.Require("binary"), options.Require("pause"), options.Require("conflist"),
+                    options.Int("pods", 50), options.String("handler", "runc"));
                 return 0;
             default:
                 Console.Error.WriteLine(Usage);
@@ -48,6 +54,8 @@ internal sealed class Options
 
     public string Require(string key) =>
         _values.TryGetValue(key, out var v) ? v : throw new ArgumentException($"--{key} is required");
+
+    public string String(string key, string fallback) => _values.TryGetValue(key, out var v) ? v : fallback;
 
     public int Int(string key, int fallback) => _values.TryGetValue(key, out var v) ? int.Parse(v) : fallback;
 }

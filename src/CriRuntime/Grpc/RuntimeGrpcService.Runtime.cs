@@ -35,7 +35,7 @@ internal sealed partial class RuntimeGrpcService
     public override Task<StatusResponse> Status(StatusRequest request, ServerCallContext context)
     {
         var (runtimeReady, runtimeReason, runtimeMessage) = _readiness.Check();
-        var cni = CniConfigDirectory.Find(_options.Network.CniConfDir);
+        var cni = CniConfigDirectory.FindCached(_options.Network.CniConfDir);
         var response = new StatusResponse
         {
             Status = new RuntimeStatus

@@ -30,7 +30,8 @@ internal static partial class NetworkNamespace
             {
                 done.SetException(e);
             }
-        }, 256 * 1024) { IsBackground = true, Name = "netns-create" };
+        }, 256 * 1024)
+        { IsBackground = true, Name = "netns-create" };
         thread.Start();
         return done.Task;
     }

@@ -35,6 +35,26 @@ internal static partial class Processes
         return ulong.TryParse(rest[19], out var ticks) ? ticks : null;
     }
 
+    /// <summary>Whether the process has a handler installed for <paramref name="signal"/> (SigCgt in /proc/PID/status).</summary>
+    public static bool CatchesSignal(int pid, int signal)
+    {
+        try
+        {
+            foreach (var line in File.ReadLines($"/proc/{pid}/status"))
+            {
+                if (line.StartsWith("SigCgt:", StringComparison.Ordinal))
+                {
+                    var mask = Convert.ToUInt64(line["SigCgt:".Length..].Trim(), 16);
+                    return (mask & (1UL << (signal - 1))) != 0;
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+        }
+        return false;
+    }
+
     /// <summary>Whether <paramref name="pid"/> is still the process that started at <paramref name="startTime"/>.</summary>
     public static bool IsAlive(int pid, ulong startTime) => pid > 0 && StartTime(pid) == startTime;
 

@@ -19,7 +19,7 @@ internal sealed partial class CniNetwork(DaemonOptions options, ILogger<CniNetwo
     /// <exception cref="FailedPreconditionException">No usable config: the network is not ready.</exception>
     public CniNetworkList LoadConfig()
     {
-        var found = CniConfigDirectory.Find(options.Network.CniConfDir);
+        var found = CniConfigDirectory.FindCached(options.Network.CniConfDir);
         if (found.Path is null) throw new FailedPreconditionException("network not ready: " + found.Problem);
         try
         {

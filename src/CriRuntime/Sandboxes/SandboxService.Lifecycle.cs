@@ -8,7 +8,7 @@ namespace CriRuntime.Sandboxes;
 // StopPodSandbox and RemovePodSandbox: both idempotent (CRI), both safe to repeat after a partial failure.
 internal sealed partial class SandboxService
 {
-    private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan KillWait = TimeSpan.FromSeconds(10);
 
     /// <summary>Stops the pod's containers, tears down its network and stops the pause. A pod already gone is OK.</summary>
@@ -72,21 +72,29 @@ internal sealed partial class SandboxService
         }
     }
 
-    /// <summary>SIGTERM, wait for the monitor's exit event, then SIGKILL; a pause already gone is fine.</summary>
+    /// <summary>
+    /// SIGTERM, wait for the monitor's exit event, then SIGKILL; a pause already gone is fine. The pause is its
+    /// PID namespace's init, which the kernel shields from signals it has no handler for: a pod stopped right
+    /// after it started may not have installed its SIGTERM handler yet, and that SIGTERM would be dropped. So
+    /// SIGTERM only when the handler is there; otherwise (and after a short grace) SIGKILL, which always works.
+    /// </summary>
     private async Task StopPauseAsync(Sandbox sandbox, CancellationToken cancellationToken)
     {
         var r = sandbox.Record;
         if (exits.ExitCode(r.Id) is not null || !Processes.IsAlive(r.PausePid, r.PauseStartTime)) return;
         var handler = handlers.Resolve(r.Handler);
-        await runtime.KillAsync(handler, r.Id, "TERM", cancellationToken);
-        try
+        if (Processes.CatchesSignal(r.PausePid, 15))
         {
-            await exits.WaitAsync(r.Id, StopGrace, cancellationToken);
-            return;
-        }
-        catch (TimeoutException)
-        {
-            LogKill(logger, r.Id);
+            await runtime.KillAsync(handler, r.Id, "TERM", cancellationToken);
+            try
+            {
+                await exits.WaitAsync(r.Id, StopGrace, cancellationToken);
+                return;
+            }
+            catch (TimeoutException)
+            {
+                LogKill(logger, r.Id);
+            }
         }
         await runtime.KillAsync(handler, r.Id, "KILL", cancellationToken);
         try

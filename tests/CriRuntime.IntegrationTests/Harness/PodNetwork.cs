@@ -65,17 +65,30 @@ public sealed partial class PodNetwork : IDisposable
 
     public void Dispose()
     {
+        var chains = new HashSet<(string Table, string Chain)>();
         foreach (var rule in IptablesRules())
         {
             var parts = rule.Split(' ', 2);
             var spec = SplitArgs(parts[1]["-A ".Length..]);
             HostCommand.Run("iptables", ["-t", parts[0], "-D", .. spec]);
+            // A per-pod chain (CNI-<hash>) that only our rule jumped to goes too.
+            var jump = Array.IndexOf(spec, "-j");
+            if (jump >= 0 && jump + 1 < spec.Length && spec[jump + 1].StartsWith("CNI-", StringComparison.Ordinal) &&
+                !spec[jump + 1].StartsWith("CNI-HOSTPORT", StringComparison.Ordinal))
+            {
+                chains.Add((parts[0], spec[jump + 1]));
+            }
+        }
+        foreach (var (table, chain) in chains)
+        {
+            HostCommand.Run("iptables", "-t", table, "-F", chain);
+            HostCommand.Run("iptables", "-t", table, "-X", chain);
         }
         HostCommand.Run("ip", "link", "del", Bridge);
     }
 
     private static string[] SplitArgs(string line) =>
-        ArgPattern().Matches(line).Select(m => m.Groups[1].Success ? m.Groups[1].Value : m.Value).ToArray();
+        ArgPattern().Matches(line).Select(m => m.Groups[1].Success ? m.Groups[1].Value.Replace("\\\"", "\"", StringComparison.Ordinal) : m.Value).ToArray();
 
     [GeneratedRegex("\"((?:[^\"\\\\]|\\\\.)*)\"|\\S+")]
     private static partial Regex ArgPattern();

@@ -18,6 +18,26 @@ public static class Pods
         s.RuncRoot = Path.Combine(s.Dir, "runc");
     }
 
+    /// <summary>
+    /// Stops and removes every pod the daemon still has (a failed test leaves its pods running, and pods outlive
+    /// the daemon by design). Call before disposing the daemon.
+    /// </summary>
+    public static async Task RemoveAllAsync(CriDaemon daemon)
+    {
+        try
+        {
+            foreach (var pod in (await daemon.Runtime.ListPodSandboxAsync(new ListPodSandboxRequest())).Items)
+            {
+                await daemon.Runtime.StopPodSandboxAsync(new StopPodSandboxRequest { PodSandboxId = pod.Id });
+                await daemon.Runtime.RemovePodSandboxAsync(new RemovePodSandboxRequest { PodSandboxId = pod.Id });
+            }
+        }
+        catch (global::Grpc.Core.RpcException)
+        {
+            // The daemon is gone or broken; the test already failed and says why.
+        }
+    }
+
     /// <summary>A cgroup parent of the test's own, e.g. "/crt-test-1a2b3c".</summary>
     public static string NewCgroupParent() => "/crt-test-" + Guid.NewGuid().ToString("N")[..8];
 

@@ -36,6 +36,7 @@ public sealed class PodCycleTests(ITestOutputHelper output)
         }
         finally
         {
+            await Pods.RemoveAllAsync(daemon);
             await daemon.DisposeAsync();
             network!.Dispose();
             Pods.RemoveCgroupParent(cgroupParent);

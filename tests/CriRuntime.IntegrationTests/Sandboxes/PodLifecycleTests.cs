@@ -32,6 +32,7 @@ public sealed class PodLifecycleTests(ITestOutputHelper output) : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
+        await Pods.RemoveAllAsync(_daemon);
         await _daemon.DisposeAsync();
         _network.Dispose();
         Pods.RemoveCgroupParent(_cgroupParent);
@@ -70,6 +71,11 @@ public sealed class PodLifecycleTests(ITestOutputHelper output) : IAsyncLifetime
         var addr = Pods.InNetns(netns, "ip", "-4", "addr", "show", "eth0");
         Assert.Contains(status.Status.Network.Ip + "/24", addr.Stdout);
         Assert.Contains("UP", Pods.InNetns(netns, "ip", "link", "show", "lo").Stdout);
+        var pid = info.RootElement.GetProperty("pid").GetInt32();
+        Assert.Contains($"{_cgroupParent}/{id}", File.ReadAllText($"/proc/{pid}/cgroup"));
+        var shm = File.ReadLines("/proc/self/mountinfo").Single(l => l.Contains($"/sandboxes/{id}/shm "));
+        Assert.Contains("tmpfs", shm);
+        Assert.Contains("size=65536k", shm);
 
         await _daemon.Runtime.StopPodSandboxAsync(new StopPodSandboxRequest { PodSandboxId = id });
         var stopped = await _daemon.Runtime.PodSandboxStatusAsync(new PodSandboxStatusRequest { PodSandboxId = id });
@@ -157,6 +163,9 @@ public sealed class PodLifecycleTests(ITestOutputHelper output) : IAsyncLifetime
     public async Task RunPodSandbox_DnsConfigAndSysctls_AppliedToThePod()
     {
         var config = Pods.Config("dns", _cgroupParent);
+        config.Linux.SecurityContext.RunAsUser = new Int64Value { Value = 1234 };
+        config.Linux.SecurityContext.RunAsGroup = new Int64Value { Value = 4321 };
+        config.Linux.SecurityContext.Seccomp = new SecurityProfile { ProfileType = SecurityProfile.Types.ProfileType.RuntimeDefault };
         config.DnsConfig = new DNSConfig { Servers = { "10.96.0.10" }, Searches = { "default.svc.cluster.local", "svc.cluster.local" }, Options = { "ndots:5" } };
         config.Linux.Sysctls["net.ipv4.ip_unprivileged_port_start"] = "80";
 
@@ -169,7 +178,38 @@ public sealed class PodLifecycleTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Equal("dns\n", File.ReadAllText(Path.Combine(dir, "hostname")));
         var sysctl = Pods.InNetns(info.GetProperty("netnsPath").GetString()!, "cat", "/proc/sys/net/ipv4/ip_unprivileged_port_start");
         Assert.Equal("80", sysctl.Stdout.Trim());
+        var proc = File.ReadAllText($"/proc/{info.GetProperty("pid").GetInt32()}/status");
+        Assert.Matches(@"Uid:\s+1234\s", proc);
+        Assert.Matches(@"Gid:\s+4321\s", proc);
+        Assert.Matches(@"NoNewPrivs:\s+1", proc);
+        Assert.Matches(@"Seccomp:\s+2", proc);
         await StopAndRemoveAsync(id);
+    }
+
+    [Fact]
+    public async Task RunPodSandbox_BandwidthAnnotations_ShapeThePodsTraffic()
+    {
+        var before = LeakCheck.Take(_daemon, _network, _cgroupParent);
+        var config = Pods.Config("shaped", _cgroupParent);
+        config.Annotations["kubernetes.io/ingress-bandwidth"] = "1M";
+        config.Annotations["kubernetes.io/egress-bandwidth"] = "2M";
+
+        var id = await RunAsync(config);
+
+        var (_, info) = await StatusAsync(id);
+        var hostVeth = info.GetProperty("cniResult").GetProperty("interfaces").EnumerateArray()
+            .Select(i => i.GetProperty("name").GetString()!).Single(n => n.StartsWith("veth", StringComparison.Ordinal));
+        var links = HostCommand.Check("ip", "-o", "link");
+        var qdiscs = HostCommand.Check("tc", "qdisc", "show");
+        Assert.Contains("tbf", HostCommand.Check("tc", "qdisc", "show", "dev", hostVeth));
+        Assert.Contains("rate 1Mbit", qdiscs);
+        Assert.Contains("rate 2Mbit", qdiscs);
+        var ifb = links.Split('\n').Select(l => l.Split(": ").ElementAtOrDefault(1)).Single(n => n is not null && n.StartsWith("bwp", StringComparison.Ordinal) && qdiscs.Contains("dev " + n + " "));
+
+        await StopAndRemoveAsync(id);
+
+        Assert.DoesNotContain(ifb + ":", HostCommand.Check("ip", "-o", "link"));
+        LeakCheck.Take(_daemon, _network, _cgroupParent).AssertSameAs(before);
     }
 
     [Theory]
@@ -246,6 +286,22 @@ public sealed class PodLifecycleTests(ITestOutputHelper output) : IAsyncLifetime
         }
         var list = await _daemon.Runtime.ListPodSandboxAsync(new ListPodSandboxRequest());
         Assert.Empty(list.Items);
+        LeakCheck.Take(_daemon, _network, _cgroupParent).AssertSameAs(before);
+    }
+
+    [Fact]
+    public async Task RunPodSandbox_RuntimeCreateFails_RollsBackEverything()
+    {
+        var before = LeakCheck.Take(_daemon, _network, _cgroupParent);
+        var config = Pods.Config("runcfail", _cgroupParent);
+        // Passes our validation (a namespaced key) but does not exist: runc create fails writing it.
+        config.Linux.Sysctls["net.ipv4.no_such_sysctl"] = "1";
+
+        var e = await Assert.ThrowsAsync<RpcException>(() => RunAsync(config));
+
+        Assert.Equal(StatusCode.Internal, e.StatusCode);
+        Assert.Contains("create pause container", e.Status.Detail);
+        Assert.Contains("no_such_sysctl", e.Status.Detail);
         LeakCheck.Take(_daemon, _network, _cgroupParent).AssertSameAs(before);
     }
 

@@ -9,7 +9,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 
 .PHONY: all deps build daemon native debug run install test unit-test integration-test native-test \
-        check-wire lint fmt bench bench-startup clean
+        check-wire lint fmt bench bench-startup bench-pods clean
 
 all: build
 
@@ -66,10 +66,13 @@ fmt:
 	@git ls-files 'src/*.c' 'src/*.h' | xargs -r clang-format -i
 
 ## bench: figures, not tests (see README)
-bench: bench-startup
+bench: bench-startup bench-pods
 
 bench-startup: build
 	hack/bench-startup
+
+bench-pods: build
+	hack/bench-pods
 
 clean:
 	rm -rf out

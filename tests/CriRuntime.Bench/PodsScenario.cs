@@ -20,11 +20,13 @@ internal static class PodsScenario
         var network = JsonNode.Parse(File.ReadAllText(conflist))!;
         network["plugins"]![0]!["ipam"]!["dataDir"] = Path.Combine(dir, "ipam");
         File.WriteAllText(Path.Combine(cniDir, "10-criruntime.conflist"), network.ToJsonString());
+        // BENCH_LOG=FILE: the daemon logs at debug into FILE, with per-step timings ("step ... took N ms").
+        var logFile = Environment.GetEnvironmentVariable("BENCH_LOG");
         var config = Path.Combine(dir, "criruntime.toml");
         File.WriteAllText(config, $"""
             root = "{dir}/root"
             run_root = "{dir}/run"
-            log_level = "warn"
+            log_level = "{(string.IsNullOrEmpty(logFile) ? "warn" : "debug")}"
             [api]
             listen = "{socket}"
             [network]
@@ -34,7 +36,7 @@ internal static class PodsScenario
             pause_binary = "{pause}"
             """);
         using var process = Process.Start(new ProcessStartInfo(binary) { ArgumentList = { "--config", config }, RedirectStandardError = true })!;
-        _ = process.StandardError.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
         using var channel = UnixChannel.Create(socket);
         var client = new RuntimeService.RuntimeServiceClient(channel);
         await WaitReadyAsync(client, process);
@@ -66,6 +68,7 @@ internal static class PodsScenario
         {
             process.Kill();
             await process.WaitForExitAsync();
+            if (!string.IsNullOrEmpty(logFile)) await File.WriteAllTextAsync(logFile, await stderr);
         }
         Console.WriteLine($"pods: {pods} sequential pods, handler {handler}, {binary}");
         Figures.PrintHeader();

@@ -13,9 +13,12 @@ internal sealed partial class Rollback(string operation, ILogger logger)
     /// <summary>Runs a step; any exception becomes an <see cref="OperationFailedException"/> naming it.</summary>
     public async Task<T> StepAsync<T>(string step, Func<Task<T>> action)
     {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
-            return await action();
+            var result = await action();
+            LogStep(logger, operation, step, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            return result;
         }
         catch (CriException e) when (e is not OperationFailedException)
         {
@@ -53,6 +56,9 @@ internal sealed partial class Rollback(string operation, ILogger logger)
             }
         }
     }
+
+    [LoggerMessage(EventId = 5302, Level = LogLevel.Debug, Message = "{Operation}: step \"{Step}\" took {Milliseconds:F1} ms")]
+    private static partial void LogStep(ILogger logger, string operation, string step, double milliseconds);
 
     [LoggerMessage(EventId = 5301, Level = LogLevel.Error, Message = "{Operation}: undoing step \"{Step}\" failed")]
     private static partial void LogUndoFailed(ILogger logger, Exception e, string operation, string step);

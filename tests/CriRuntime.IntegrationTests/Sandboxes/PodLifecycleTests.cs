@@ -88,6 +88,45 @@ public sealed class PodLifecycleTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RunPodSandbox_Concurrent_DistinctReadyPodsAndNothingLeft()
+    {
+        var before = LeakCheck.Take(_daemon, _network, _cgroupParent);
+
+        var ids = await Task.WhenAll(Enumerable.Range(0, 5).Select(i => RunAsync(Pods.Config($"par-{i}", _cgroupParent))));
+
+        var ips = new List<string>();
+        foreach (var id in ids)
+        {
+            var (status, _) = await StatusAsync(id);
+            Assert.Equal(PodSandboxState.SandboxReady, status.State);
+            ips.Add(status.Network.Ip);
+        }
+        Assert.Equal(5, ips.Distinct().Count());
+        await Task.WhenAll(ids.Select(StopAndRemoveAsync));
+        LeakCheck.Take(_daemon, _network, _cgroupParent).AssertSameAs(before);
+    }
+
+    [Fact]
+    public async Task DaemonRestart_PodKeepsRunningAndIsStillStoppable()
+    {
+        var id = await RunAsync(Pods.Config("survivor", _cgroupParent));
+        var (before, info) = await StatusAsync(id);
+
+        await _daemon.RestartAsync();
+
+        var (after, infoAfter) = await StatusAsync(id);
+        Assert.Equal(PodSandboxState.SandboxReady, after.State);
+        Assert.Equal(before.Network.Ip, after.Network.Ip);
+        Assert.Equal(before.CreatedAt, after.CreatedAt);
+        var pid = infoAfter.GetProperty("pid").GetInt32();
+        Assert.Equal(info.GetProperty("pid").GetInt32(), pid);
+        Assert.True(Directory.Exists($"/proc/{pid}"), "the pause must outlive the daemon");
+        await StopAndRemoveAsync(id);
+        Assert.False(Directory.Exists($"/proc/{pid}"));
+        Assert.Empty(_network.Allocations());
+    }
+
+    [Fact]
     public async Task RunPodSandbox_TwoPods_ReachEachOtherOverTheBridge()
     {
         var a = await RunAsync(Pods.Config("ping-a", _cgroupParent));

@@ -36,6 +36,7 @@ internal static class ServiceRegistration
         services.AddSingleton<SandboxIndex>();
         services.AddSingleton<IPodContainers, NoPodContainers>();
         services.AddSingleton<SandboxService>();
+        services.AddHostedService<SandboxRecovery>();
     }
 
     public static void MapCriRuntime(this WebApplication app)

@@ -67,6 +67,9 @@ internal sealed partial class SandboxService(
         using var held = await index.Locks.AcquireAsync(id, cancellationToken);
         var rollback = new Rollback("RunPodSandbox", logger);
         var dir = Path.Combine(options.RunRoot, "sandboxes", id);
+        // Before any host change: no usable network config is FAILED_PRECONDITION with nothing to undo. And the
+        // record carries the list from its first write, so a daemon that dies mid-ADD can still run DEL.
+        var cniList = request.HostNetwork ? null : network.LoadConfig();
         var sandbox = new Sandbox(new SandboxRecord
         {
             Id = id,
@@ -78,6 +81,7 @@ internal sealed partial class SandboxService(
             NetnsPath = request.HostNetwork ? null : Path.Combine(options.RunRoot, "netns", id),
             ShmPath = request.HostIpc ? null : Path.Combine(dir, "shm"),
             CgroupsPath = (request.CgroupParent.Length == 0 ? "/criruntime" : request.CgroupParent.TrimEnd('/')) + "/" + id,
+            CniConfig = cniList?.ToJson(),
         }, request.Config);
         try
         {
@@ -88,7 +92,7 @@ internal sealed partial class SandboxService(
                 return Task.CompletedTask;
             });
             sandbox = await PrepareHostAsync(request, sandbox, rollback, cancellationToken);
-            sandbox = await StartAsync(request, sandbox, rollback, cancellationToken);
+            sandbox = await StartAsync(request, sandbox, cniList, rollback, cancellationToken);
             sandbox = sandbox with { Record = sandbox.Record with { State = SandboxStates.Ready } };
             await rollback.StepAsync("mark ready", () => { index.Save(sandbox); return Task.CompletedTask; });
             LogCreated(logger, id, request.Config.Metadata.Namespace, request.Config.Metadata.Name, string.Join(",", sandbox.Record.Ips));
@@ -143,10 +147,10 @@ internal sealed partial class SandboxService(
     /// CNI ADD and the pause start run concurrently: both only need the pinned netns, and together they are
     /// most of RunPodSandbox's time.
     /// </summary>
-    private async Task<Sandbox> StartAsync(SandboxRequest request, Sandbox sandbox, Rollback rollback, CancellationToken cancellationToken)
+    private async Task<Sandbox> StartAsync(SandboxRequest request, Sandbox sandbox, CniNetworkList? cniList, Rollback rollback, CancellationToken cancellationToken)
     {
         var r = sandbox.Record;
-        var cni = request.HostNetwork ? Task.FromResult<(string?, string?)>((null, null)) : AddNetworkAsync(request, r, rollback, cancellationToken);
+        var cni = cniList is null ? Task.FromResult<string?>(null) : AddNetworkAsync(request, r, cniList, rollback, cancellationToken);
         var pause = StartPauseAsync(request, r, rollback, cancellationToken);
         try
         {
@@ -158,13 +162,12 @@ internal sealed partial class SandboxService(
             await Task.WhenAll(cni.ContinueWith(_ => { }, TaskScheduler.Default), pause.ContinueWith(_ => { }, TaskScheduler.Default));
             throw (cni.Exception ?? pause.Exception)!.InnerException!;
         }
-        var (cniConfig, cniResult) = cni.Result;
+        var cniResult = cni.Result;
         var started = pause.Result;
         return sandbox with
         {
             Record = r with
             {
-                CniConfig = cniConfig,
                 CniResult = cniResult,
                 Ips = [.. CniResult.Ips(cniResult)],
                 PausePid = started.Pid,
@@ -174,10 +177,9 @@ internal sealed partial class SandboxService(
         };
     }
 
-    private async Task<(string?, string?)> AddNetworkAsync(SandboxRequest request, SandboxRecord r, Rollback rollback, CancellationToken cancellationToken)
+    private async Task<string?> AddNetworkAsync(SandboxRequest request, SandboxRecord r, CniNetworkList list, Rollback rollback, CancellationToken cancellationToken)
     {
         await Task.Yield();
-        var list = await rollback.StepAsync("load CNI config", () => Task.FromResult(network.LoadConfig()));
         var pod = PodInfo(r, request.Config, request);
         var result = await rollback.StepAsync("CNI ADD", async () =>
         {
@@ -185,7 +187,7 @@ internal sealed partial class SandboxService(
             rollback.OnUndo("CNI ADD", () => network.DelAsync(list, pod, null, CancellationToken.None));
             return await network.AddAsync(list, pod, cancellationToken);
         });
-        return (list.ToJson(), result);
+        return result;
     }
 
     private async Task<MonitoredContainer> StartPauseAsync(SandboxRequest request, SandboxRecord r, Rollback rollback, CancellationToken cancellationToken)

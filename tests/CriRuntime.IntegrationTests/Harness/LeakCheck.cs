@@ -46,11 +46,13 @@ public sealed record LeakCheck(IReadOnlyDictionary<string, IReadOnlyList<string>
         return new LeakCheck(items);
     }
 
-    public void AssertSameAs(LeakCheck before)
+    /// <param name="ignore">Items not to compare, e.g. "daemon fds" across a daemon restart.</param>
+    public void AssertSameAs(LeakCheck before, params string[] ignore)
     {
         var report = new StringBuilder();
         foreach (var (name, now) in Items)
         {
+            if (ignore.Contains(name)) continue;
             var was = before.Items.TryGetValue(name, out var b) ? b : [];
             if (!was.SequenceEqual(now))
             {

@@ -220,4 +220,41 @@ public sealed class PodLifecycleTests(ITestOutputHelper output) : PodTestBase(ou
         await StopAndRemoveAsync(ready);
         await StopAndRemoveAsync(stopped);
     }
+
+    [Fact]
+    public async Task DaemonKilledDuringCreation_RestartUndoesThePod()
+    {
+        var before = LeakCheck.Take(Daemon, Network, CgroupParent);
+        var fakeDir = Path.Combine(Daemon.Settings.Dir, "fake-cni");
+        Directory.CreateDirectory(fakeDir);
+        File.WriteAllText(Path.Combine(fakeDir, "slow"), """
+            #!/bin/sh
+            cat >/dev/null
+            [ "$CNI_COMMAND" = ADD ] && exec sleep 3
+            exit 0
+            """);
+        File.SetUnixFileMode(Path.Combine(fakeDir, "slow"), (UnixFileMode)0b111_101_101);
+        var conflist = Path.Combine(Daemon.Settings.CniConfDir, "10-test.conflist");
+        File.WriteAllText(conflist, Network.Conflist.Replace("""{"type":"bandwidth","capabilities":{"bandwidth":true}}""", """{"type":"slow"}"""));
+        var records = Path.Combine(Daemon.Settings.Root, "sandboxes");
+        try
+        {
+            var run = RunAsync(Pods.Config("interrupted", CgroupParent));
+            // The bridge has allocated an IP and the slow plugin holds ADD open: the daemon dies mid-creation.
+            for (var i = 0; i < 500 && Network.Allocations().Count == 0; i++) await Task.Delay(20);
+            Assert.Contains("\"creating\"", File.ReadAllText(Directory.GetFiles(records).Single()));
+            await Daemon.KillAsync();
+            await Assert.ThrowsAsync<RpcException>(() => run);
+        }
+        finally
+        {
+            File.WriteAllText(conflist, Network.Conflist);
+        }
+
+        await Daemon.RestartAsync();
+
+        for (var i = 0; i < 200 && Directory.GetFiles(records).Length > 0; i++) await Task.Delay(50);
+        Assert.Empty((await Daemon.Runtime.ListPodSandboxAsync(new ListPodSandboxRequest())).Items);
+        LeakCheck.Take(Daemon, Network, CgroupParent).AssertSameAs(before, "daemon fds");
+    }
 }

@@ -20,4 +20,14 @@ internal sealed class RuntimeHandlers(DaemonOptions options)
         }
         return new RuntimeHandler(key, handler.Path, handler.Root);
     }
+
+    /// <summary><see cref="Resolve"/> for creating something new: the handler's binary must be installed.</summary>
+    /// <exception cref="FailedPreconditionException">The binary is missing.</exception>
+    public RuntimeHandler ResolveInstalled(string name)
+    {
+        var handler = Resolve(name);
+        return File.Exists(handler.Path)
+            ? handler
+            : throw new FailedPreconditionException($"OCI runtime of handler \"{handler.Name}\" not found at {handler.Path}");
+    }
 }

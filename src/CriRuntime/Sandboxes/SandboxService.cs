@@ -38,7 +38,7 @@ internal sealed partial class SandboxService(
     /// </summary>
     public async Task<string> RunAsync(PodSandboxConfig? config, string runtimeHandler, CancellationToken cancellationToken)
     {
-        var request = SandboxRequest.Validate(config, handlers.Resolve(runtimeHandler));
+        var request = SandboxRequest.Validate(config, handlers.ResolveInstalled(runtimeHandler));
         var key = Sandbox.KeyOf(request.Config.Metadata);
         // The creation does not follow the first caller's cancellation: a retry must find it finished, not torn down.
         var lazy = _inFlight.GetOrAdd(key, k => new Lazy<Task<string>>(() => CreateOnceAsync(k, request)));

@@ -111,6 +111,18 @@ public sealed class PodLifecycleTests(ITestOutputHelper output) : PodTestBase(ou
     }
 
     [Fact]
+    public async Task RunPodSandbox_HandlerNotInstalled_FailedPreconditionNamingPath()
+    {
+        var before = LeakCheck.Take(Daemon, Network, CgroupParent);
+
+        var e = await Assert.ThrowsAsync<RpcException>(() => RunAsync(Pods.Config("missing", CgroupParent), "missing"));
+
+        Assert.Equal(StatusCode.FailedPrecondition, e.StatusCode);
+        Assert.Contains("/nonexistent/oci-runtime", e.Status.Detail);
+        LeakCheck.Take(Daemon, Network, CgroupParent).AssertSameAs(before);
+    }
+
+    [Fact]
     public async Task RunPodSandbox_MissingMetadata_InvalidArgument()
     {
         var config = Pods.Config("nouid", CgroupParent);

@@ -80,7 +80,8 @@ internal sealed partial class ConmonMonitor(DaemonOptions options, ILogger<Conmo
         }
         var pid = ParseSyncLine(line, request.Handler.Name);
         var startTime = Processes.StartTime(pid) ?? throw new OperationFailedException($"container process {pid} vanished right after create");
-        var monitorPid = int.TryParse(File.ReadAllText(conmonPidFile).Trim(), out var m) ? m : 0;
+        // conmon writes its pid file before it runs create; 0 (unknown) is harmless, the exit file still comes.
+        var monitorPid = File.Exists(conmonPidFile) && int.TryParse(File.ReadAllText(conmonPidFile).Trim(), out var m) ? m : 0;
         LogCreated(logger, request.Id, pid, monitorPid);
         return new MonitoredContainer(pid, startTime, monitorPid);
     }

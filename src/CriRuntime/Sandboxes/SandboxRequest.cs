@@ -90,7 +90,8 @@ internal sealed record SandboxRequest
         };
     }
 
-    private static List<CniPortMapping> PortMappingsOf(PodSandboxConfig config)
+    /// <summary>The hostPort mappings portmap gets (ADD and DEL must pass the same).</summary>
+    public static List<CniPortMapping> PortMappingsOf(PodSandboxConfig config)
     {
         var result = new List<CniPortMapping>();
         foreach (var p in config.PortMappings)

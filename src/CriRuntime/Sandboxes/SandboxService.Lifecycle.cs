@@ -59,7 +59,7 @@ internal sealed partial class SandboxService
         var pod = PodInfo(r, sandbox.Config, null) with
         {
             // DEL needs the same runtimeConfig as ADD (portmap removes exactly the rules it added).
-            PortMappings = SandboxRequest.Validate(sandbox.Config, handlers.Resolve(r.Handler)).PortMappings,
+            PortMappings = SandboxRequest.PortMappingsOf(sandbox.Config),
             Bandwidth = BandwidthQuantity.FromAnnotations(sandbox.Config.Annotations),
         };
         try

@@ -19,9 +19,13 @@ internal sealed partial class SandboxService
         await containers.StopAllAsync(id, cancellationToken);
         var r = sandbox.Record;
 
-        // The network and the pause are independent once the netns is pinned: tear them down together.
-        var network = TearDownNetworkAsync(sandbox, cancellationToken);
-        var pause = StopPauseAsync(sandbox, cancellationToken);
+        // The network and the pause are independent once the netns is pinned: tear them down together. CNI DEL
+        // gets the live netns, as containerd and CRI-O pass it: most of its time (~60 of ~75 ms with bridge) is
+        // the synchronous veth deletion inside the netns. Dropping the pin first and running DEL without a netns
+        // measured 23 ms (the kernel then deletes the veth asynchronously), but plugins that clean up inside the
+        // netns (e.g. a DHCP release) would lose that, so the faithful order stays.
+        var network = TimedAsync("CNI DEL", id, TearDownNetworkAsync(sandbox, cancellationToken));
+        var pause = TimedAsync("stop pause", id, StopPauseAsync(sandbox, cancellationToken));
         await Task.WhenAll(network, pause);
         if (r.ShmPath is { } shm) Mounts.UnmountIfMounted(shm);
 
@@ -110,6 +114,16 @@ internal sealed partial class SandboxService
             }
         }
     }
+
+    private async Task TimedAsync(string what, string id, Task task)
+    {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        await task;
+        LogTimed(logger, what, id, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+    }
+
+    [LoggerMessage(EventId = 5007, Level = LogLevel.Debug, Message = "StopPodSandbox: \"{What}\" of {Id} took {Milliseconds:F1} ms")]
+    private static partial void LogTimed(ILogger logger, string what, string id, double milliseconds);
 
     [LoggerMessage(EventId = 5004, Level = LogLevel.Information, Message = "pod {Id} stopped")]
     private static partial void LogStopped(ILogger logger, string id);

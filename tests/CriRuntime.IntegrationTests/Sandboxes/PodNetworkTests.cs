@@ -27,19 +27,42 @@ public sealed class PodNetworkTests(ITestOutputHelper output) : PodTestBase(outp
     }
 
     [Fact]
-    public async Task RunPodSandbox_HostNetwork_NoPinAndHostNamespace()
+    public async Task RunPodSandbox_HostNamespaces_NoPinNoShmAndHostNamespaces()
     {
-        var config = Pods.Config("hostnet", CgroupParent);
+        var config = Pods.Config("hostns", CgroupParent);
         config.Linux.SecurityContext.NamespaceOptions.Network = NamespaceMode.Node;
+        config.Linux.SecurityContext.NamespaceOptions.Ipc = NamespaceMode.Node;
+        config.Linux.SecurityContext.NamespaceOptions.Pid = NamespaceMode.Node;
 
         var id = await RunAsync(config);
 
         var (status, info) = await StatusAsync(id);
         Assert.Equal(JsonValueKind.Null, info.GetProperty("netnsPath").ValueKind);
         Assert.Empty(Directory.GetFiles(Path.Combine(Daemon.Settings.RunRoot, "netns")));
+        Assert.DoesNotContain(File.ReadLines("/proc/self/mountinfo"), l => l.Contains($"/sandboxes/{id}/shm "));
         var pid = info.GetProperty("pid").GetInt32();
-        Assert.Equal(new FileInfo("/proc/self/ns/net").LinkTarget, new FileInfo($"/proc/{pid}/ns/net").LinkTarget);
+        foreach (var ns in new[] { "net", "ipc", "pid", "uts" })
+        {
+            Assert.Equal(new FileInfo($"/proc/self/ns/{ns}").LinkTarget, new FileInfo($"/proc/{pid}/ns/{ns}").LinkTarget);
+        }
+        Assert.NotEqual(new FileInfo("/proc/self/ns/mnt").LinkTarget, new FileInfo($"/proc/{pid}/ns/mnt").LinkTarget);
         Assert.Equal(NamespaceMode.Node, status.Linux.Namespaces.Options.Network);
+        Assert.Equal("", status.Network.Ip);
+        await StopAndRemoveAsync(id);
+    }
+
+    [Fact]
+    public async Task RunPodSandbox_PodNamespaces_PauseIsPid1WithItsOwnIpcAndUts()
+    {
+        var id = await RunAsync(Pods.Config("ownns", CgroupParent));
+
+        var (_, info) = await StatusAsync(id);
+        var pid = info.GetProperty("pid").GetInt32();
+        foreach (var ns in new[] { "net", "ipc", "pid", "uts", "mnt" })
+        {
+            Assert.NotEqual(new FileInfo($"/proc/self/ns/{ns}").LinkTarget, new FileInfo($"/proc/{pid}/ns/{ns}").LinkTarget);
+        }
+        Assert.Contains("NSpid:\t" + pid + "\t1", File.ReadAllText($"/proc/{pid}/status"));
         await StopAndRemoveAsync(id);
     }
 

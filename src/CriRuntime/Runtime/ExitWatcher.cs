@@ -20,6 +20,8 @@ internal sealed class ExitWatcher : IDisposable
         _watcher.Created += (_, e) => Signal(e.Name);
         _watcher.Renamed += (_, e) => Signal(e.Name);
         _watcher.Changed += (_, e) => Signal(e.Name);
+        // The inotify queue overflowed: events were lost, so look at the disk for everyone waiting.
+        _watcher.Error += (_, _) => Recheck();
         _watcher.EnableRaisingEvents = true;
     }
 
@@ -49,6 +51,14 @@ internal sealed class ExitWatcher : IDisposable
         catch (FileNotFoundException)
         {
             return null;
+        }
+    }
+
+    private void Recheck()
+    {
+        foreach (var (id, waiter) in _waiters)
+        {
+            if (File.Exists(Path.Combine(_directory, id))) waiter.TrySetResult();
         }
     }
 

@@ -8,7 +8,7 @@ internal static class BenchCommand
 
         scenarios:
           startup --binary PATH [--runs N]   time from process start to the socket answering Version, and idle RSS
-          pods --binary PATH --pause PATH --conflist PATH [--pods N] [--handler runc]
+          pods --binary PATH --pause PATH --conflist PATH [--pods N] [--handler runc] [--runtime-path PATH]
                                              RunPodSandbox / StopPodSandbox / RemovePodSandbox median and p90
         """;
 
@@ -27,7 +27,7 @@ internal static class BenchCommand
                 return 0;
             case "pods":
                 await PodsScenario.RunAsync(options.Require("binary"), options.Require("pause"), options.Require("conflist"),
-                    options.Int("pods", 50), options.String("handler", "runc"));
+                    options.Int("pods", 50), options.String("handler", "runc"), options.Optional("runtime-path"));
                 return 0;
             default:
                 Console.Error.WriteLine(Usage);
@@ -54,6 +54,8 @@ internal sealed class Options
 
     public string Require(string key) =>
         _values.TryGetValue(key, out var v) ? v : throw new ArgumentException($"--{key} is required");
+
+    public string? Optional(string key) => _values.GetValueOrDefault(key);
 
     public string String(string key, string fallback) => _values.TryGetValue(key, out var v) ? v : fallback;
 

@@ -11,7 +11,7 @@ namespace CriRuntime.Bench;
 /// </summary>
 internal static class PodsScenario
 {
-    public static async Task RunAsync(string binary, string pause, string conflist, int pods, string handler)
+    public static async Task RunAsync(string binary, string pause, string conflist, int pods, string handler, string? runtimePath)
     {
         var dir = Directory.CreateTempSubdirectory("criruntime-bench-pods-").FullName;
         var socket = Path.Combine(dir, "cri.sock");
@@ -34,6 +34,7 @@ internal static class PodsScenario
             [runtime]
             default_handler = "{handler}"
             pause_binary = "{pause}"
+            {(runtimePath is null ? "" : $"[runtime.handlers.{handler}]\npath = \"{runtimePath}\"\nroot = \"{dir}/runtime\"")}
             """);
         using var process = Process.Start(new ProcessStartInfo(binary) { ArgumentList = { "--config", config }, RedirectStandardError = true })!;
         var stderr = process.StandardError.ReadToEndAsync();

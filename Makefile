@@ -9,7 +9,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 
 .PHONY: all deps build daemon native debug run install test unit-test integration-test native-test \
-        check-wire lint fmt bench bench-startup bench-pods clean
+        check-wire lint fmt bench bench-startup bench-launcher bench-authority bench-pods clean
 
 all: build
 
@@ -23,7 +23,8 @@ daemon:
 	$(DOTNET) publish src/CriRuntime/CriRuntime.csproj -c Release -r linux-x64 -o $(OUT) --nologo -v quiet
 
 native:
-	@for d in src/launcher src/pause; do [ ! -f $$d/Makefile ] || $(MAKE) -C $$d OUT=$(CURDIR)/$(OUT); done
+	$(MAKE) -C src/launcher
+	@mkdir -p $(OUT) && install -m 0755 src/launcher/out/criruntime-launch $(OUT)/
 
 ## debug: the JIT build used by `dotnet test` while developing
 debug:
@@ -52,24 +53,30 @@ integration-test: debug
 	$(DOTNET) test tests/CriRuntime.IntegrationTests --no-build --nologo
 
 native-test: native
-	@for d in src/launcher; do [ ! -f $$d/Makefile ] || $(MAKE) -C $$d test OUT=$(CURDIR)/$(OUT); done
+	$(MAKE) -C src/launcher test
 
 check-wire:
 	../shared/tools/check-cri-wire api
 
 lint:
 	$(DOTNET) format whitespace CriRuntime.sln --verify-no-changes
-	@git ls-files 'src/*.c' 'src/*.h' | xargs -r clang-format --dry-run --Werror
+	@git ls-files 'src/*.c' 'src/*.h' 'tests/*.c' | xargs -r clang-format --dry-run --Werror
 
 fmt:
 	$(DOTNET) format whitespace CriRuntime.sln
-	@git ls-files 'src/*.c' 'src/*.h' | xargs -r clang-format -i
+	@git ls-files 'src/*.c' 'src/*.h' 'tests/*.c' | xargs -r clang-format -i
 
 ## bench: figures, not tests (see README)
-bench: bench-startup bench-pods
+bench: bench-startup bench-launcher bench-authority bench-pods
+
+bench-launcher: native
+	hack/bench-launcher
 
 bench-startup: build
 	hack/bench-startup
+
+bench-authority: build
+	hack/bench-authority
 
 bench-pods: build
 	hack/bench-pods
@@ -77,4 +84,4 @@ bench-pods: build
 clean:
 	rm -rf out
 	$(DOTNET) clean CriRuntime.sln --nologo -v quiet
-	@for d in src/launcher src/pause; do [ ! -f $$d/Makefile ] || $(MAKE) -C $$d clean; done
+	$(MAKE) -C src/launcher clean

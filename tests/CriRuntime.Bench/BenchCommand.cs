@@ -1,63 +1,87 @@
+using CriRuntime.Bench.Scenarios;
+
 namespace CriRuntime.Bench;
 
-/// <summary>criruntime-bench SCENARIO [options]; each scenario prints a table of figures.</summary>
+/// <summary>criruntime-bench: measures any CRI endpoint the same way; with --compare, two in alternation.</summary>
 internal static class BenchCommand
 {
     private const string Usage = """
-        usage: criruntime-bench SCENARIO [options]
+        usage: criruntime-bench --endpoint unix:///path.sock [--compare unix:///peer.sock] [options] [SCENARIO...]
+               criruntime-bench startup --binary PATH [--runs N]
 
-        scenarios:
-          startup --binary PATH [--runs N]   time from process start to the socket answering Version, and idle RSS
-          pods --binary PATH --pause PATH --conflist PATH [--pods N] [--handler runc] [--runtime-path PATH]
-                                             RunPodSandbox / StopPodSandbox / RemovePodSandbox median and p90
+        scenarios (default: all whose requirements are given):
+          pod            RunPodSandbox / PodSandboxStatus / StopPodSandbox / RemovePodSandbox
+          container      Create / Start / Status / Stop / Remove in an existing pod      (needs --image)
+          pod+container  RunPodSandbox + CreateContainer + StartContainer from scratch  (needs --image)
+          execsync       ExecSync `true` in a running container                       (needs --image)
+          pull           cold PullImage of --image, time and daemon peak RSS growth
+          pull-large     the same for --large-image (e.g. a ~200 MB, 5-layer image)
+          stats100       ListContainerStats with 100 running containers                (needs --image)
+          parallel20     20 RunPodSandbox at once: total and per-pod p90
+          memory         daemon RSS idle and with 50 pods x 1 container; per-container overhead (needs --image)
+          unary          Version on one connection, :authority = socket path (kubelet <= 1.30) and = localhost, in µs
+
+        options:
+          --samples N (20)  --warmup N (3)  --image REF  --large-image REF  --json FILE|-  --workdir DIR
         """;
+
+    private static readonly Scenario[] All =
+    [
+        new PodScenario(), new ContainerScenario(), new PodAndContainerScenario(), new ExecSyncScenario(),
+        new PullScenario("pull", s => s.Image), new PullScenario("pull-large", s => s.LargeImage),
+        new ContainerStatsScenario(), new ParallelPodsScenario(), new MemoryScenario(), new UnaryScenario(),
+    ];
 
     public static async Task<int> RunAsync(string[] args)
     {
-        if (args.Length == 0)
+        if (args.Length > 0 && args[0] == "startup")
         {
-            Console.Error.WriteLine(Usage);
+            var o = Options.Parse(args.Skip(1));
+            await StartupScenario.RunAsync(o.Require("binary"), o.Int("runs", 10));
+            return 0;
+        }
+        BenchSettings settings;
+        try
+        {
+            settings = Options.ToSettings(args);
+        }
+        catch (ArgumentException e)
+        {
+            Console.Error.WriteLine($"criruntime-bench: {e.Message}\n{Usage}");
             return 2;
         }
-        var options = Options.Parse(args.Skip(1));
-        switch (args[0])
+
+        var chosen = settings.Scenarios.Count == 0
+            ? All.Where(s => s.MissingRequirement(settings) is null).ToList()
+            : settings.Scenarios.Select(n => All.FirstOrDefault(s => s.Name == n) ?? throw new ArgumentException($"unknown scenario {n}")).ToList();
+        foreach (var s in chosen)
         {
-            case "startup":
-                await StartupScenario.RunAsync(options.Require("binary"), options.Int("runs", 10));
-                return 0;
-            case "pods":
-                await PodsScenario.RunAsync(options.Require("binary"), options.Require("pause"), options.Require("conflist"),
-                    options.Int("pods", 50), options.String("handler", "runc"), options.Optional("runtime-path"));
-                return 0;
-            default:
-                Console.Error.WriteLine(Usage);
+            if (s.MissingRequirement(settings) is { } missing)
+            {
+                Console.Error.WriteLine($"criruntime-bench: scenario {s.Name} needs {missing}");
                 return 2;
+            }
         }
-    }
-}
 
-internal sealed class Options
-{
-    private readonly Dictionary<string, string> _values = new();
-
-    public static Options Parse(IEnumerable<string> args)
-    {
-        var o = new Options();
-        string? key = null;
-        foreach (var a in args)
+        using var ours = new CriEndpoint("ours", settings.Endpoint);
+        using var peer = settings.CompareEndpoint is null ? null : new CriEndpoint("peer", settings.CompareEndpoint);
+        var endpoints = peer is null ? new[] { ours } : new[] { ours, peer };
+        var versions = new Dictionary<string, string>();
+        // Columns are labelled with each runtime's own name, read from Version.
+        var ourVersion = await ours.DescribeAsync();
+        versions[ours.Name] = ourVersion;
+        if (peer is not null)
         {
-            if (a.StartsWith("--", StringComparison.Ordinal)) { key = a[2..]; o._values[key] = "true"; }
-            else if (key is not null) { o._values[key] = a; key = null; }
+            // DescribeAsync renames the endpoint, so read the name only after it ran.
+            var peerVersion = await peer.DescribeAsync(avoidName: ours.Name);
+            versions[peer.Name] = peerVersion;
         }
-        return o;
+        Directory.CreateDirectory(settings.WorkDir);
+
+        var results = await Runner.RunAsync(chosen, endpoints, settings, CancellationToken.None);
+        var machine = MachineInfo.Read();
+        Report.PrintTable(results, endpoints, machine, versions);
+        if (settings.JsonPath is not null) Report.WriteJson(settings.JsonPath, results, machine, versions);
+        return 0;
     }
-
-    public string Require(string key) =>
-        _values.TryGetValue(key, out var v) ? v : throw new ArgumentException($"--{key} is required");
-
-    public string? Optional(string key) => _values.GetValueOrDefault(key);
-
-    public string String(string key, string fallback) => _values.TryGetValue(key, out var v) ? v : fallback;
-
-    public int Int(string key, int fallback) => _values.TryGetValue(key, out var v) ? int.Parse(v) : fallback;
 }

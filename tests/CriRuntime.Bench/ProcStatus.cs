@@ -3,9 +3,37 @@ namespace CriRuntime.Bench;
 internal static class ProcStatus
 {
     /// <summary>Resident set size of a process, in MiB, from /proc/PID/status.</summary>
-    public static double RssMiB(int pid)
+    public static double RssMiB(int pid) => Field(pid, "VmRSS:") / 1024;
+
+    /// <summary>Peak resident set size (high-water mark), in MiB.</summary>
+    public static double PeakRssMiB(int pid) => Field(pid, "VmHWM:") / 1024;
+
+    /// <summary>Summed RSS (MiB) and count of processes whose name is one of <paramref name="names"/> (monitors, shims).</summary>
+    public static (double RssMiB, int Count) ProcessesNamed(params string[] names)
     {
-        var line = File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
-        return double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1024;
+        double total = 0;
+        var count = 0;
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid)) continue;
+            try
+            {
+                var comm = File.ReadAllText(Path.Combine(dir, "comm")).Trim();
+                if (!names.Any(n => comm.StartsWith(n, StringComparison.Ordinal))) continue;
+                total += RssMiB(pid);
+                count++;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException)
+            {
+                // Gone while we looked.
+            }
+        }
+        return (total, count);
+    }
+
+    private static double Field(int pid, string name)
+    {
+        var line = File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith(name, StringComparison.Ordinal));
+        return double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]);
     }
 }

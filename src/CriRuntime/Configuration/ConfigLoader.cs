@@ -21,18 +21,21 @@ internal static class ConfigLoader
         ["fatal"] = LogLevel.Critical,
     };
 
+    private static readonly Dictionary<string, string> OtlpProtocols = new() { ["grpc"] = "grpc", ["http/protobuf"] = "http/protobuf" };
+
     private static readonly Dictionary<string, string> LogFormats = new() { ["text"] = "text", ["json"] = "json" };
 
     /// <param name="configPath">An explicit --config path (must exist), or null for the default path (may be absent).</param>
     /// <param name="flags">Keys set on the command line, in configuration form ("api:listen").</param>
+    /// <param name="environment">Keys from the environment; null reads CRIRUNTIME_* variables.</param>
     public static DaemonOptions Load(string? configPath, IReadOnlyDictionary<string, string?> flags,
-        IDictionary<string, string?>? environment = null)
+        IReadOnlyDictionary<string, string?>? environment = null, string defaultConfigPath = DaemonOptions.DefaultConfigPath)
     {
         var path = configPath ?? Environment.GetEnvironmentVariable(EnvironmentPrefix + "CONFIG");
         var explicitPath = path is not null;
-        path ??= DaemonOptions.DefaultConfigPath;
+        path ??= defaultConfigPath;
 
-        var fileKeys = new Dictionary<string, string?>();
+        var fileKeys = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
         if (File.Exists(path))
         {
             fileKeys = TomlFlattener.Flatten(File.ReadAllText(path), path);
@@ -42,22 +45,51 @@ internal static class ConfigLoader
             throw new ConfigException($"config file {path} does not exist");
         }
 
-        var builder = new ConfigurationBuilder().AddInMemoryCollection(fileKeys);
-        if (environment is null)
-        {
-            builder.AddEnvironmentVariables(EnvironmentPrefix);
-        }
-        else
-        {
-            builder.AddInMemoryCollection(environment);
-        }
-        var configuration = builder.AddInMemoryCollection(flags).Build();
-
-        var reader = new ConfigReader(configuration);
+        var merged = new Dictionary<string, string?>(fileKeys, StringComparer.OrdinalIgnoreCase);
+        Overlay(merged, environment ?? EnvironmentKeys());
+        Overlay(merged, flags);
+        var reader = new ConfigReader(new ConfigurationBuilder().AddInMemoryCollection(merged).Build());
         var options = Read(reader);
         reader.RejectUnknown(fileKeys.Keys, path);
         reader.RejectUnknown(flags.Keys, "command line");
         return options;
+    }
+
+    /// <summary>
+    /// Lays a higher-precedence layer over the merged keys. A layer that sets a list (as "key" = "a,b" or as
+    /// "key:0", "key:1") replaces the whole list below it rather than merging element by element.
+    /// </summary>
+    private static void Overlay(Dictionary<string, string?> merged, IReadOnlyDictionary<string, string?> layer)
+    {
+        foreach (var key in layer.Keys)
+        {
+            var colon = key.LastIndexOf(':');
+            var root = colon > 0 && int.TryParse(key.AsSpan(colon + 1), out _) ? key[..colon] : key;
+            foreach (var stale in merged.Keys.Where(k => k.Equals(root, StringComparison.OrdinalIgnoreCase) ||
+                         k.StartsWith(root + ":", StringComparison.OrdinalIgnoreCase)).ToList())
+            {
+                merged.Remove(stale);
+            }
+        }
+        foreach (var (key, value) in layer)
+        {
+            merged[key] = value;
+        }
+    }
+
+    /// <summary>CRIRUNTIME_API__LISTEN → api:listen.</summary>
+    private static Dictionary<string, string?> EnvironmentKeys()
+    {
+        var keys = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        foreach (System.Collections.DictionaryEntry e in Environment.GetEnvironmentVariables())
+        {
+            var name = (string)e.Key;
+            if (name.StartsWith(EnvironmentPrefix, StringComparison.Ordinal) && name != EnvironmentPrefix + "CONFIG")
+            {
+                keys[name[EnvironmentPrefix.Length..].Replace("__", ":").ToLowerInvariant()] = (string?)e.Value;
+            }
+        }
+        return keys;
     }
 
     private static DaemonOptions Read(ConfigReader r)
@@ -80,6 +112,7 @@ internal static class ConfigLoader
             Telemetry = new TelemetryOptions
             {
                 OtlpEndpoint = ReadUri(r, "telemetry:otlp_endpoint", defaults.Telemetry.OtlpEndpoint),
+                OtlpProtocol = r.Choice("telemetry:otlp_protocol", defaults.Telemetry.OtlpProtocol, OtlpProtocols),
                 PrometheusListen = ReadHostPort(r, "telemetry:prometheus_listen", defaults.Telemetry.PrometheusListen),
                 ServiceName = r.NonEmpty("telemetry:service_name", defaults.Telemetry.ServiceName),
             },

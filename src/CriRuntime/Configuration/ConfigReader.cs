@@ -92,7 +92,9 @@ internal sealed class ConfigReader(IConfiguration configuration)
     {
         foreach (var key in keys)
         {
-            if (!_known.Contains(key))
+            var colon = key.LastIndexOf(':');
+            var isListItem = colon > 0 && int.TryParse(key.AsSpan(colon + 1), out _) && _known.Contains(key[..colon]);
+            if (!_known.Contains(key) && !isListItem)
             {
                 throw new ConfigException($"{sourceName}: unknown key '{DisplayKey(key)}'");
             }

@@ -72,6 +72,9 @@ internal sealed record TelemetryOptions
     /// <summary>OTLP endpoint for traces and metrics; empty turns the exporter off.</summary>
     public string OtlpEndpoint { get; init; } = "";
 
+    /// <summary>"grpc" (port 4317 by convention) or "http/protobuf" (4318; /v1/traces and /v1/metrics are appended).</summary>
+    public string OtlpProtocol { get; init; } = "grpc";
+
     /// <summary>host:port of a Prometheus scrape endpoint (/metrics); empty turns it off.</summary>
     public string PrometheusListen { get; init; } = "";
 

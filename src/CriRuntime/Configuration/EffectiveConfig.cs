@@ -68,6 +68,7 @@ internal static class EffectiveConfig
             ["telemetry"] = new TomlTable
             {
                 ["otlp_endpoint"] = o.Telemetry.OtlpEndpoint,
+                ["otlp_protocol"] = o.Telemetry.OtlpProtocol,
                 ["prometheus_listen"] = o.Telemetry.PrometheusListen,
                 ["service_name"] = o.Telemetry.ServiceName,
             },

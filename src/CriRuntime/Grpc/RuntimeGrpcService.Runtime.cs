@@ -1,5 +1,6 @@
 using CriRuntime.Api.V1;
 using CriRuntime.Configuration;
+using CriRuntime.Events;
 using CriRuntime.Hosting;
 using CriRuntime.Network;
 using CriRuntime.Runtime;
@@ -14,12 +15,17 @@ internal sealed partial class RuntimeGrpcService
 
     private readonly DaemonOptions _options;
     private readonly RuntimeReadiness _readiness;
+    private readonly ContainerEventBus _events;
+    private readonly CancellationToken _stopping;
     private readonly Sandboxes.SandboxService _sandboxes;
 
-    public RuntimeGrpcService(DaemonOptions options, RuntimeReadiness readiness, Sandboxes.SandboxService sandboxes)
+    public RuntimeGrpcService(DaemonOptions options, RuntimeReadiness readiness, ContainerEventBus events, IHostApplicationLifetime lifetime,
+        Sandboxes.SandboxService sandboxes)
     {
         _options = options;
         _readiness = readiness;
+        _events = events;
+        _stopping = lifetime.ApplicationStopping;
         _sandboxes = sandboxes;
     }
 
@@ -53,12 +59,22 @@ internal sealed partial class RuntimeGrpcService
                 },
             },
         };
+        response.RuntimeHandlers.Add(RuntimeHandlers());
         if (request.Verbose)
         {
             response.Info["config"] = EffectiveConfig.ToJson(_options);
         }
         return Task.FromResult(response);
     }
+
+    // CRI: the empty name denotes the default handler. No handler supports recursive read-only mounts or user
+    // namespaces yet; saying so lets kubelet refuse pods that need them instead of running them wrongly.
+    private IEnumerable<RuntimeHandler> RuntimeHandlers() =>
+        new[] { "" }.Concat(_options.Runtime.Handlers.Keys).Select(name => new RuntimeHandler
+        {
+            Name = name,
+            Features = new RuntimeHandlerFeatures { RecursiveReadOnlyMounts = false, UserNamespaces = false },
+        });
 
     public override Task<RuntimeConfigResponse> RuntimeConfig(RuntimeConfigRequest request, ServerCallContext context) =>
         Task.FromResult(new RuntimeConfigResponse { Linux = new LinuxRuntimeConfiguration { CgroupDriver = CgroupDriver.Cgroupfs } });

@@ -1,5 +1,6 @@
 using System.Net;
 using CriRuntime.Configuration;
+using CriRuntime.Hosting.Http2;
 using CriRuntime.Telemetry;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Logging.Console;
@@ -39,6 +40,8 @@ internal static partial class DaemonHost
                 return Entrypoint.ExitStartFailure;
             }
             socket.Restrict();
+            SystemdNotifier.Notify("READY=1");
+            app.Lifetime.ApplicationStopping.Register(() => SystemdNotifier.Notify("STOPPING=1"));
             LogServing(logger, Entrypoint.Version, options.Api.Listen);
             await app.WaitForShutdownAsync();
             LogStopped(logger);
@@ -51,11 +54,15 @@ internal static partial class DaemonHost
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         ConfigureLogging(builder.Logging, builder.Services, options);
-        builder.Host.UseSystemd();
         builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = ShutdownTimeout);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            kestrel.ListenUnixSocket(options.Api.Listen, l => l.Protocols = HttpProtocols.Http2);
+            kestrel.ListenUnixSocket(options.Api.Listen, l =>
+            {
+                l.Protocols = HttpProtocols.Http2;
+                // Kubelet/crictl <= 1.30 send the socket path as :authority, which Kestrel refuses (Http2/).
+                l.Use(AuthorityRewriteMiddleware.Create(kestrel.Limits.Http2, l.ApplicationServices.GetRequiredService<ILoggerFactory>()));
+            });
             if (options.Telemetry.PrometheusListen.Length > 0)
             {
                 kestrel.Listen(ParseEndpoint(options.Telemetry.PrometheusListen), l => l.Protocols = HttpProtocols.Http1);

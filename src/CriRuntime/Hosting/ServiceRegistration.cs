@@ -1,4 +1,5 @@
 using CriRuntime.Configuration;
+using CriRuntime.Events;
 using CriRuntime.Grpc;
 using CriRuntime.Network;
 using CriRuntime.Runtime;
@@ -27,6 +28,7 @@ internal static class ServiceRegistration
         services.AddCriTelemetry(options.Telemetry);
 
         services.AddSingleton<RuntimeReadiness>();
+        services.AddSingleton<ContainerEventBus>();
         services.AddSingleton<RuntimeHandlers>();
         services.AddSingleton<OciRuntime>();
         services.AddSingleton<IContainerMonitor, ConmonMonitor>();

@@ -5,7 +5,7 @@ namespace CriRuntime.Runtime;
 /// <param name="Name">A human name for logs (pod or container name).</param>
 /// <param name="BundlePath">The OCI bundle (config.json, rootfs).</param>
 /// <param name="LogPath">The container's stdout/stderr log (CRI log format).</param>
-internal sealed record MonitorRequest(string Id, string Name, RuntimeHandler Handler, string BundlePath, string LogPath);
+internal sealed record MonitorRequest(string Id, string Name, OciRuntimeHandler Handler, string BundlePath, string LogPath);
 
 /// <summary>A created (not yet started) container and its monitor.</summary>
 /// <param name="Pid">The container's init process.</param>

@@ -11,11 +11,11 @@ internal sealed class OciRuntime
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 
-    public Task StartAsync(RuntimeHandler handler, string id, CancellationToken cancellationToken) =>
+    public Task StartAsync(OciRuntimeHandler handler, string id, CancellationToken cancellationToken) =>
         RunAsync(handler, ["start", id], "start", cancellationToken);
 
     /// <summary>Sends a signal to the container's init; a container that is already stopped or gone is not an error.</summary>
-    public async Task KillAsync(RuntimeHandler handler, string id, string signal, CancellationToken cancellationToken)
+    public async Task KillAsync(OciRuntimeHandler handler, string id, string signal, CancellationToken cancellationToken)
     {
         var result = await ExecAsync(handler, ["kill", id, signal], cancellationToken);
         if (result.ExitCode != 0 && !IsGoneOrStopped(result.Stderr))
@@ -25,7 +25,7 @@ internal sealed class OciRuntime
     }
 
     /// <summary>Removes the runtime's state for the container (killing it if needed); idempotent.</summary>
-    public async Task DeleteAsync(RuntimeHandler handler, string id, CancellationToken cancellationToken)
+    public async Task DeleteAsync(OciRuntimeHandler handler, string id, CancellationToken cancellationToken)
     {
         var result = await ExecAsync(handler, ["delete", "--force", id], cancellationToken);
         if (result.ExitCode != 0 && !IsGoneOrStopped(result.Stderr))
@@ -34,7 +34,7 @@ internal sealed class OciRuntime
         }
     }
 
-    private async Task RunAsync(RuntimeHandler handler, string[] args, string verb, CancellationToken cancellationToken)
+    private async Task RunAsync(OciRuntimeHandler handler, string[] args, string verb, CancellationToken cancellationToken)
     {
         var result = await ExecAsync(handler, args, cancellationToken);
         if (result.ExitCode != 0)
@@ -43,7 +43,7 @@ internal sealed class OciRuntime
         }
     }
 
-    private static Task<ChildProcessResult> ExecAsync(RuntimeHandler handler, string[] args, CancellationToken cancellationToken) =>
+    private static Task<ChildProcessResult> ExecAsync(OciRuntimeHandler handler, string[] args, CancellationToken cancellationToken) =>
         ChildProcess.RunAsync(handler.Path, ["--root", handler.Root, .. args], null, null, Timeout, cancellationToken);
 
     // runc: "container does not exist", "container not running"; crun: "does not exist"; both say "not running"

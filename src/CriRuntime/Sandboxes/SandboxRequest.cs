@@ -3,7 +3,7 @@ using CriRuntime.Errors;
 using CriRuntime.Network;
 using CriRuntime.Oci;
 using CriRuntime.Runtime;
-using RuntimeHandler = CriRuntime.Runtime.RuntimeHandler;
+
 
 namespace CriRuntime.Sandboxes;
 
@@ -11,7 +11,7 @@ namespace CriRuntime.Sandboxes;
 internal sealed record SandboxRequest
 {
     public required PodSandboxConfig Config { get; init; }
-    public required RuntimeHandler Handler { get; init; }
+    public required OciRuntimeHandler Handler { get; init; }
     public bool HostNetwork { get; init; }
     public bool HostIpc { get; init; }
     public NamespaceSharing Pid { get; init; }
@@ -28,7 +28,7 @@ internal sealed record SandboxRequest
     private const uint DefaultPauseId = 65535;
 
     /// <exception cref="InvalidArgumentException">The request is malformed; nothing has been changed.</exception>
-    public static SandboxRequest Validate(PodSandboxConfig? config, RuntimeHandler handler)
+    public static SandboxRequest Validate(PodSandboxConfig? config, OciRuntimeHandler handler)
     {
         if (config is null) throw new InvalidArgumentException("PodSandboxConfig is required");
         var m = config.Metadata ?? throw new InvalidArgumentException("PodSandboxConfig.metadata is required");

@@ -41,7 +41,16 @@ internal sealed class RpcTelemetryInterceptor : Interceptor
     private static TracedCall Begin(object request, ServerCallContext context)
     {
         var method = context.Method.TrimStart('/');
-        var activity = CriTelemetry.Source.StartActivity(method, ActivityKind.Server);
+        // ASP.NET Core's own request activity is never exported, so a span parented to it would be dropped by a
+        // parent-based sampler. Parent ours to the caller's remote context (kubelet sends traceparent) or make it a root.
+        var incoming = Activity.Current;
+        var parent = default(ActivityContext);
+        if (incoming?.ParentId is { } parentId && ActivityContext.TryParse(parentId, incoming.TraceStateString, isRemote: true, out var remote))
+        {
+            parent = remote;
+        }
+        Activity.Current = null;
+        var activity = CriTelemetry.Source.StartActivity(method, ActivityKind.Server, parent);
         if (activity is not null)
         {
             activity.SetTag("rpc.system", "grpc");

@@ -1,4 +1,5 @@
 using CriRuntime.Configuration;
+using OpenTelemetry.Exporter;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
@@ -23,11 +24,26 @@ internal static class TelemetryRegistration
         {
             m.AddMeter(CriTelemetry.Name);
             if (prometheus) m.AddPrometheusExporter();
-            if (otlp) m.AddOtlpExporter(o => o.Endpoint = new Uri(options.OtlpEndpoint));
+            if (otlp) m.AddOtlpExporter(o => ConfigureOtlp(o, options, "/v1/metrics"));
         });
         if (otlp)
         {
-            telemetry.WithTracing(t => t.AddSource(CriTelemetry.Name).AddOtlpExporter(o => o.Endpoint = new Uri(options.OtlpEndpoint)));
+            telemetry.WithTracing(t => t.AddSource(CriTelemetry.Name).AddOtlpExporter(o => ConfigureOtlp(o, options, "/v1/traces")));
+        }
+    }
+
+    private static void ConfigureOtlp(OtlpExporterOptions o, TelemetryOptions options, string httpPath)
+    {
+        if (options.OtlpProtocol == "http/protobuf")
+        {
+            // With an explicit endpoint the HTTP exporter posts to it as given, so name the signal's path.
+            o.Protocol = OtlpExportProtocol.HttpProtobuf;
+            o.Endpoint = new Uri(options.OtlpEndpoint.TrimEnd('/') + httpPath);
+        }
+        else
+        {
+            o.Protocol = OtlpExportProtocol.Grpc;
+            o.Endpoint = new Uri(options.OtlpEndpoint);
         }
     }
 

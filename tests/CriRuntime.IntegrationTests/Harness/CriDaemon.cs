@@ -83,7 +83,7 @@ public sealed class CriDaemon : IAsyncDisposable
     private async Task StartProcessAsync()
     {
         var configPath = Settings.WriteConfig();
-        _process = DaemonProcess.Start(["--config", configPath], AppendLog);
+        _process = DaemonProcess.Start(["--config", configPath], AppendLog, Settings.Environment);
         _channel?.Dispose();
         _channel = UnixChannel.Create(Settings.Socket);
         Runtime = new RuntimeService.RuntimeServiceClient(_channel);

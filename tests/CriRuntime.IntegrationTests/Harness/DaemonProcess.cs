@@ -11,7 +11,7 @@ public static class DaemonProcess
     /// </summary>
     public static string BinaryPath { get; } = Locate();
 
-    public static Process Start(IEnumerable<string> args, Action<string> onOutputLine)
+    public static Process Start(IEnumerable<string> args, Action<string> onOutputLine, IReadOnlyDictionary<string, string>? environment = null)
     {
         var info = new ProcessStartInfo(BinaryPath)
         {
@@ -24,6 +24,10 @@ public static class DaemonProcess
         foreach (var key in info.Environment.Keys.Where(k => k.StartsWith("CRIRUNTIME_", StringComparison.Ordinal)).ToList())
         {
             info.Environment.Remove(key);
+        }
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[key] = value;
         }
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) onOutputLine(e.Data); };

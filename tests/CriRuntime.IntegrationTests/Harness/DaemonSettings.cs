@@ -36,6 +36,9 @@ public sealed class DaemonSettings
     /// <summary>network.cni_plugin_dirs; empty leaves the daemon's default.</summary>
     public List<string> CniPluginDirs { get; } = [];
 
+    /// <summary>Extra environment for the daemon process (e.g. NOTIFY_SOCKET).</summary>
+    public Dictionary<string, string> Environment { get; } = new();
+
     /// <summary>Extra TOML appended to the generated file, e.g. "[telemetry]\nprometheus_listen = ...".</summary>
     public StringBuilder ExtraToml { get; } = new();
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net.Sockets;
 using CriRuntime.Api.V1;
 using CriRuntime.IntegrationTests.Harness;
 using Xunit.Abstractions;
@@ -58,6 +59,32 @@ public sealed class DaemonLifecycleTests(ITestOutputHelper output)
 
         Assert.Equal(0, exitCode);
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"took {watch.Elapsed}");
+    }
+
+    [Fact]
+    public async Task NotifySocket_ReceivesReadyOnceServingAndStoppingOnSigterm()
+    {
+        var dir = Directory.CreateTempSubdirectory("criruntime-notify-").FullName;
+        var notifyPath = Path.Combine(dir, "notify");
+        using var notify = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
+        notify.Bind(new UnixDomainSocketEndPoint(notifyPath));
+
+        await using var daemon = await CriDaemon.StartAsync(output, s => s.Environment["NOTIFY_SOCKET"] = notifyPath);
+        var ready = await ReceiveAsync(notify);
+        await daemon.StopAsync();
+        var stopping = await ReceiveAsync(notify);
+
+        Assert.Equal("READY=1", ready);
+        Assert.Equal("STOPPING=1", stopping);
+        Directory.Delete(dir, recursive: true);
+    }
+
+    private static async Task<string> ReceiveAsync(Socket socket)
+    {
+        var buffer = new byte[256];
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var n = await socket.ReceiveAsync(buffer, SocketFlags.None, cts.Token);
+        return System.Text.Encoding.UTF8.GetString(buffer, 0, n);
     }
 
     [Fact]

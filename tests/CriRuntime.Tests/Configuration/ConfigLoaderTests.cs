@@ -9,6 +9,9 @@ public sealed class ConfigLoaderTests : IDisposable
     private static readonly Dictionary<string, string?> NoFlags = new();
     private static readonly Dictionary<string, string?> NoEnv = new();
 
+    /// <summary>The default path, pointed into the temp dir so the host's /etc/criruntime never leaks into a test.</summary>
+    private string DefaultPath => Path.Combine(_dir, "default.toml");
+
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     private string WriteToml(string text)
@@ -21,7 +24,7 @@ public sealed class ConfigLoaderTests : IDisposable
     [Fact]
     public void Load_NoFile_GivesDefaults()
     {
-        var o = ConfigLoader.Load(null, NoFlags, NoEnv);
+        var o = ConfigLoader.Load(null, NoFlags, NoEnv, DefaultPath);
 
         Assert.Equal("/run/criruntime/criruntime.sock", o.Api.Listen);
         Assert.Equal("/var/lib/criruntime", o.Root);
@@ -107,16 +110,38 @@ public sealed class ConfigLoaderTests : IDisposable
     {
         var env = new Dictionary<string, string?> { ["network:cni_plugin_dirs"] = "/a, /b" };
 
-        var o = ConfigLoader.Load(null, NoFlags, env);
+        var o = ConfigLoader.Load(null, NoFlags, env, DefaultPath);
 
         Assert.Equal(["/a", "/b"], o.Network.CniPluginDirs);
+    }
+
+    [Fact]
+    public void Load_ListFromHigherLayer_ReplacesTheWholeListBelow()
+    {
+        var path = WriteToml("""
+            [network]
+            cni_plugin_dirs = ["/file/1", "/file/2", "/file/3"]
+            """);
+        var env = new Dictionary<string, string?> { ["network:cni_plugin_dirs"] = "/env/1" };
+        var flags = new Dictionary<string, string?> { ["network:cni_plugin_dirs:0"] = "/flag/1", ["network:cni_plugin_dirs:1"] = "/flag/2" };
+
+        Assert.Equal(["/env/1"], ConfigLoader.Load(path, NoFlags, env).Network.CniPluginDirs);
+        Assert.Equal(["/flag/1", "/flag/2"], ConfigLoader.Load(path, flags, env).Network.CniPluginDirs);
+    }
+
+    [Fact]
+    public void Load_DefaultPathPresent_IsRead()
+    {
+        File.WriteAllText(DefaultPath, "root = \"/from/default\"");
+
+        Assert.Equal("/from/default", ConfigLoader.Load(null, NoFlags, NoEnv, DefaultPath).Root);
     }
 
     [Fact]
     public void EffectiveConfig_TomlRoundTrips()
     {
         var flags = new Dictionary<string, string?> { ["log_level"] = "debug", ["api:stream_idle_timeout"] = "1h30m" };
-        var original = ConfigLoader.Load(null, flags, NoEnv);
+        var original = ConfigLoader.Load(null, flags, NoEnv, DefaultPath);
 
         var path = WriteToml(EffectiveConfig.ToToml(original));
         var reloaded = ConfigLoader.Load(path, NoFlags, NoEnv);

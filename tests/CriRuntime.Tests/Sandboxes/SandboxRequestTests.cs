@@ -1,14 +1,15 @@
 using CriRuntime.Api.V1;
 using CriRuntime.Errors;
 using CriRuntime.Oci;
+using CriRuntime.Runtime;
 using CriRuntime.Sandboxes;
-using RuntimeHandler = CriRuntime.Runtime.RuntimeHandler;
+
 
 namespace CriRuntime.Tests.Sandboxes;
 
 public sealed class SandboxRequestTests
 {
-    private static readonly RuntimeHandler Runc = new("runc", "/usr/sbin/runc", "/run/runc");
+    private static readonly OciRuntimeHandler Runc = new("runc", "/usr/sbin/runc", "/run/runc");
 
     private static PodSandboxConfig Config() => new()
     {

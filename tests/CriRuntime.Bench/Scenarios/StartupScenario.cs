@@ -1,8 +1,9 @@
+using CriRuntime.IntegrationTests.Harness;
 using System.Diagnostics;
 using CriRuntime.Api.V1;
 using Grpc.Core;
 
-namespace CriRuntime.Bench;
+namespace CriRuntime.Bench.Scenarios;
 
 /// <summary>Start the daemon N times in fresh temp dirs: time to the first answered Version, and RSS once idle.</summary>
 internal static class StartupScenario
@@ -50,8 +51,8 @@ internal static class StartupScenario
             Directory.Delete(dir, recursive: true);
         }
         Console.WriteLine($"startup of {binary} ({runs} runs)");
-        Figures.PrintHeader();
-        Figures.PrintRow("ready (start -> Version)", ready, "ms");
-        Figures.PrintRow("idle RSS", rss, "MB");
+        Console.WriteLine($"{"figure",-28} {"median",10} {"p90",10} {"max",10}");
+        Console.WriteLine($"{"ready (start -> Version)",-28} {Figures.Percentile(ready, 50),8:F1}ms {Figures.Percentile(ready, 90),8:F1}ms {ready.Max(),8:F1}ms");
+        Console.WriteLine($"{"idle RSS",-28} {Figures.Percentile(rss, 50),8:F1}MB {Figures.Percentile(rss, 90),8:F1}MB {rss.Max(),8:F1}MB");
     }
 }

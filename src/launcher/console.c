@@ -1,0 +1,28 @@
+/* process.terminal: create the pty inside the container and hand the master
+ * to --console-socket, as runc does. */
+#include "process.h"
+#include <sys/ioctl.h>
+#include <termios.h>
+
+int console_setup(int sock)
+{
+    _cleanup_fd_ int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (master < 0)
+        return FAILSYS("open", "/dev/ptmx");
+    if (unlockpt(master) < 0)
+        return FAILSYS("unlockpt", NULL);
+    /* TIOCGPTPEER opens the peer through the master fd, not through a path in /dev/pts */
+    _cleanup_fd_ int slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (slave < 0)
+        return FAILSYS("open pty peer", NULL);
+    if (sock >= 0 && send_fd(sock, master) < 0)
+        return -1;
+    if (setsid() < 0 && errno != EPERM)
+        return FAILSYS("setsid", NULL);
+    if (ioctl(slave, TIOCSCTTY, 0) < 0)
+        return FAILSYS("TIOCSCTTY", NULL);
+    for (int i = 0; i < 3; i++)
+        if (dup2(slave, i) < 0)
+            return FAILSYS("dup2", "pty");
+    return 0;
+}

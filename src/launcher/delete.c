@@ -1,0 +1,62 @@
+/* delete: remove a stopped (or, with --force, any) container's processes, cgroups and state. */
+#include "verbs.h"
+#include "cgroup.h"
+#include <signal.h>
+
+int kill_all(const struct spec *s, const char *id, int sig);
+
+int load_container(const char *id, struct cstate *st, struct spec *s)
+{
+    char cfg[4096];
+    if (state_read(id, st) < 0)
+        return -1;
+    if (state_path(id, "config.json", cfg, sizeof(cfg)) < 0)
+        return -1;
+    return spec_load_file(cfg, st->bundle, s);
+}
+
+int destroy_container(const struct cstate *st, const struct spec *s)
+{
+    int r = 0;
+    /* SIGKILL until the cgroup is empty (processes may fork while we kill) */
+    for (int i = 0; i < 400; i++) {
+        pid_t *pids;
+        size_t n;
+        if (cg_read_pids(s, st->id, &pids, &n) < 0 || n == 0) {
+            free(pids);
+            break;
+        }
+        for (size_t k = 0; k < n; k++)
+            kill(pids[k], SIGKILL);
+        free(pids);
+        usleep(i < 20 ? 1000 : 10000);
+    }
+    if (cg_destroy(s, st->id) < 0)
+        r = -1;
+    struct lerr saved = g_err;
+    if (state_remove(st->id) < 0)
+        r = -1;
+    else if (r < 0)
+        g_err = saved;
+    return r;
+}
+
+int cmd_delete(const char *id, bool force)
+{
+    struct cstate st;
+    struct spec s;
+    if (load_container(id, &st, &s) < 0) {
+        if (g_err.err == ENOENT) {
+            /* an aborted create may leave a directory without state.json */
+            state_remove(id);
+            return force ? 0 : -1;
+        }
+        return -1;
+    }
+    const char *status = state_status(&st);
+    if (!strcmp(status, "running") && !force)
+        return fail(EBUSY, "delete", id, "cannot delete a running container without --force");
+    if (strcmp(status, "stopped") != 0)
+        kill(st.pid, SIGKILL);
+    return destroy_container(&st, &s);
+}

@@ -1,0 +1,48 @@
+using CriRuntime.Api.V1;
+
+namespace CriRuntime.Bench.Scenarios;
+
+/// <summary>ListContainerStats with 100 running containers (kubelet polls it every 10 s for every container).</summary>
+internal sealed class ContainerStatsScenario : Scenario
+{
+    private const int Containers = 100;
+
+    public override string Name => "stats100";
+
+    public override string? MissingRequirement(BenchSettings settings) => settings.Image is null ? "--image" : null;
+
+    public override IScenarioRun Start(CriEndpoint endpoint, BenchSettings settings) => new Run(endpoint, settings);
+
+    private sealed class Run(CriEndpoint e, BenchSettings s) : IScenarioRun
+    {
+        private readonly List<string> _pods = [];
+
+        public async Task SetupAsync(CancellationToken ct)
+        {
+            await PodLifecycle.EnsureImageAsync(e, s.Image!, ct);
+            // 10 pods with 10 containers each, as on a busy node.
+            for (var p = 0; p < Containers / 10; p++)
+            {
+                var pod = CriConfigs.Pod(s, $"stats-{p}");
+                var podId = await PodLifecycle.RunPodAsync(e, pod, ct);
+                _pods.Add(podId);
+                for (var c = 0; c < 10; c++)
+                {
+                    await PodLifecycle.StartContainerAsync(e, podId, pod, CriConfigs.Container(s.Image!, $"c{c}", "sleep", "3600"), ct);
+                }
+            }
+        }
+
+        public async Task<IReadOnlyList<(string, double, string)>> SampleAsync(int index, CancellationToken ct)
+        {
+            var (stats, ms) = await Timed.ResultAndMsAsync(() => e.Runtime.ListContainerStatsAsync(new ListContainerStatsRequest(), cancellationToken: ct).ResponseAsync);
+            if (stats.Stats.Count < Containers) throw new InvalidOperationException($"{e.Name} listed {stats.Stats.Count} stats, want {Containers}");
+            return [($"ListContainerStats x{Containers}", ms, "ms")];
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            foreach (var pod in _pods) await PodLifecycle.RemovePodAsync(e, pod, CancellationToken.None);
+        }
+    }
+}

@@ -83,7 +83,7 @@ internal sealed partial class ConmonMonitor(DaemonOptions options, ILogger<Conmo
         // conmon writes its pid file before it runs create; 0 (unknown) is harmless, the exit file still comes.
         var monitorPid = File.Exists(conmonPidFile) && int.TryParse(File.ReadAllText(conmonPidFile).Trim(), out var m) ? m : 0;
         LogCreated(logger, request.Id, pid, monitorPid);
-        return new MonitoredContainer(pid, startTime, monitorPid);
+        return new MonitoredContainer(pid, startTime, monitorPid, monitorPid > 0 ? Processes.StartTime(monitorPid) ?? 0 : 0);
     }
 
     public void Cleanup(string id)

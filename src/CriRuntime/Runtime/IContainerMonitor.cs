@@ -9,8 +9,8 @@ internal sealed record MonitorRequest(string Id, string Name, OciRuntimeHandler 
 
 /// <summary>A created (not yet started) container and its monitor.</summary>
 /// <param name="Pid">The container's init process.</param>
-/// <param name="MonitorPid">The monitor process, which outlives the daemon.</param>
-internal sealed record MonitoredContainer(int Pid, ulong PidStartTime, int MonitorPid);
+/// <param name="MonitorPid">The monitor process, which outlives the daemon (0 when unknown).</param>
+internal sealed record MonitoredContainer(int Pid, ulong PidStartTime, int MonitorPid, ulong MonitorStartTime);
 
 /// <summary>
 /// A per-container monitor that runs the OCI runtime's `create`, stays the container's parent (holding its stdio

@@ -50,6 +50,7 @@ internal sealed record SandboxRecord
     /// <summary>/proc/&lt;pid&gt;/stat start time, to tell our pause from a process that reused its pid.</summary>
     public ulong PauseStartTime { get; init; }
     public int MonitorPid { get; init; }
+    public ulong MonitorStartTime { get; init; }
 }
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, WriteIndented = true)]

@@ -10,6 +10,7 @@ internal sealed partial class SandboxService
 {
     private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan KillWait = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan MonitorExitWait = TimeSpan.FromSeconds(10);
 
     /// <summary>Stops the pod's containers, tears down its network and stops the pause. A pod already gone is OK.</summary>
     public async Task StopAsync(string id, CancellationToken cancellationToken)
@@ -46,6 +47,8 @@ internal sealed partial class SandboxService
         var r = sandbox.Record;
         await containers.RemoveAllAsync(id, cancellationToken);
         await runtime.DeleteAsync(handlers.Resolve(r.Handler), id, cancellationToken);
+        // conmon writes the exit file and unlinks its attach link as it exits: let it finish before cleaning up.
+        if (!await Processes.WaitForExitAsync(r.MonitorPid, r.MonitorStartTime, MonitorExitWait)) LogMonitorLingers(logger, id, r.MonitorPid);
         monitor.Cleanup(id);
         if (r.ShmPath is { } shm) Mounts.UnmountIfMounted(shm);
         if (r.NetnsPath is { } pin) NetworkNamespace.RemovePin(pin);
@@ -77,41 +80,27 @@ internal sealed partial class SandboxService
     }
 
     /// <summary>
-    /// SIGTERM, wait for the monitor's exit event, then SIGKILL; a pause already gone is fine. The pause is its
-    /// PID namespace's init, which the kernel shields from signals it has no handler for: a pod stopped right
-    /// after it started may not have installed its SIGTERM handler yet, and that SIGTERM would be dropped. So
-    /// SIGTERM only when the handler is there; otherwise (and after a short grace) SIGKILL, which always works.
+    /// SIGTERM, wait for the pause to exit, then SIGKILL; a pause already gone is fine. The pause is its PID
+    /// namespace's init, which the kernel shields from signals it has no handler for: a pod stopped right after
+    /// it started may not have installed its SIGTERM handler yet, and that SIGTERM would be dropped. So SIGTERM
+    /// only when the handler is there; otherwise (and after a short grace) SIGKILL, which always works. The exit
+    /// is seen on a pidfd, not conmon's exit file, which conmon writes only after syncing the log.
     /// </summary>
     private async Task StopPauseAsync(Sandbox sandbox, CancellationToken cancellationToken)
     {
         var r = sandbox.Record;
-        if (exits.ExitCode(r.Id) is not null || !Processes.IsAlive(r.PausePid, r.PauseStartTime)) return;
+        if (!Processes.IsAlive(r.PausePid, r.PauseStartTime)) return;
         var handler = handlers.Resolve(r.Handler);
         if (Processes.CatchesSignal(r.PausePid, 15))
         {
             await runtime.KillAsync(handler, r.Id, "TERM", cancellationToken);
-            try
-            {
-                await exits.WaitAsync(r.Id, StopGrace, cancellationToken);
-                return;
-            }
-            catch (TimeoutException)
-            {
-                LogKill(logger, r.Id);
-            }
+            if (await Processes.WaitForExitAsync(r.PausePid, r.PauseStartTime, StopGrace)) return;
+            LogKill(logger, r.Id);
         }
         await runtime.KillAsync(handler, r.Id, "KILL", cancellationToken);
-        try
+        if (!await Processes.WaitForExitAsync(r.PausePid, r.PauseStartTime, KillWait))
         {
-            await exits.WaitAsync(r.Id, KillWait, cancellationToken);
-        }
-        catch (TimeoutException)
-        {
-            // The monitor died with the pause (or was killed): nobody will write the exit file.
-            if (Processes.IsAlive(r.PausePid, r.PauseStartTime))
-            {
-                throw new OperationFailedException($"StopPodSandbox: pause process {r.PausePid} of {r.Id} survived SIGKILL");
-            }
+            throw new OperationFailedException($"StopPodSandbox: pause process {r.PausePid} of {r.Id} survived SIGKILL");
         }
     }
 
@@ -124,6 +113,9 @@ internal sealed partial class SandboxService
 
     [LoggerMessage(EventId = 5007, Level = LogLevel.Debug, Message = "StopPodSandbox: \"{What}\" of {Id} took {Milliseconds:F1} ms")]
     private static partial void LogTimed(ILogger logger, string what, string id, double milliseconds);
+
+    [LoggerMessage(EventId = 5008, Level = LogLevel.Warning, Message = "conmon {MonitorPid} of pod {Id} is still running after its pause exited")]
+    private static partial void LogMonitorLingers(ILogger logger, string id, int monitorPid);
 
     [LoggerMessage(EventId = 5004, Level = LogLevel.Information, Message = "pod {Id} stopped")]
     private static partial void LogStopped(ILogger logger, string id);

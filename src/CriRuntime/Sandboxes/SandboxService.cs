@@ -20,7 +20,6 @@ internal sealed partial class SandboxService(
     CniNetwork network,
     IContainerMonitor monitor,
     OciRuntime runtime,
-    ExitWatcher exits,
     PauseRootfs pauseRootfs,
     IPodContainers containers,
     ILogger<SandboxService> logger)
@@ -173,6 +172,7 @@ internal sealed partial class SandboxService(
                 PausePid = started.Pid,
                 PauseStartTime = started.PidStartTime,
                 MonitorPid = started.MonitorPid,
+                MonitorStartTime = started.MonitorStartTime,
             },
         };
     }

@@ -5,7 +5,11 @@ namespace CriRuntime.IntegrationTests.Harness;
 /// <summary>What tests that run pods need: daemon settings, pod configs, commands inside a pod's netns.</summary>
 public static class Pods
 {
-    private static readonly Lazy<string> PauseBinary = new(LocatePause);
+    private static readonly Lazy<string> PauseBinary = new(() => LocateNative("pause", "criruntime-pause"));
+    private static readonly Lazy<string> LauncherBinary = new(() => LocateNative("launcher", "criruntime-launch"));
+
+    /// <summary>Our OCI runtime, built from src/launcher if this checkout has not built it yet.</summary>
+    public static string Launcher => LauncherBinary.Value;
 
     /// <summary>
     /// Pods through runc (until our launcher is in main), the pause binary of this checkout, and a runc state dir
@@ -73,18 +77,18 @@ public static class Pods
     public static (int ExitCode, string Stdout, string Stderr) InNetns(string netnsPath, params string[] busyboxArgs) =>
         HostCommand.Run("nsenter", ["--net=" + netnsPath, "busybox", .. busyboxArgs]);
 
-    private static string LocatePause()
+    private static string LocateNative(string srcDir, string name)
     {
         var outDir = Environment.GetEnvironmentVariable("CRIRUNTIME_TEST_OUT");
         var root = new DirectoryInfo(AppContext.BaseDirectory);
         while (root is not null && !File.Exists(Path.Combine(root.FullName, "CriRuntime.sln"))) root = root.Parent;
         if (root is null) throw new InvalidOperationException("cannot find the repository root");
         outDir = string.IsNullOrEmpty(outDir) ? Path.Combine(root.FullName, "out", "bin") : outDir;
-        var pause = Path.Combine(outDir, "criruntime-pause");
-        if (!File.Exists(pause))
+        var binary = Path.Combine(outDir, name);
+        if (!File.Exists(binary))
         {
-            HostCommand.Check("make", "-C", Path.Combine(root.FullName, "src", "pause"), "OUT=" + outDir);
+            HostCommand.Check("make", "-C", Path.Combine(root.FullName, "src", srcDir), "OUT=" + outDir);
         }
-        return pause;
+        return binary;
     }
 }

@@ -111,6 +111,28 @@ public sealed class PodLifecycleTests(ITestOutputHelper output) : PodTestBase(ou
     }
 
     [Fact]
+    public async Task RunPodSandbox_LauncherHandler_RunsAndLeavesNothing()
+    {
+        var before = LeakCheck.Take(Daemon, Network, CgroupParent);
+        var state = Path.Combine(Daemon.Settings.Dir, "launch");
+
+        var id = await RunAsync(Pods.Config("launched", CgroupParent), "criruntime");
+
+        var (status, info) = await StatusAsync(id);
+        Assert.Equal(PodSandboxState.SandboxReady, status.State);
+        Assert.Equal("criruntime", status.RuntimeHandler);
+        Assert.NotEmpty(status.Network.Ip);
+        var pid = info.GetProperty("pid").GetInt32();
+        Assert.Contains("NSpid:\t" + pid + "\t1", File.ReadAllText($"/proc/{pid}/status"));
+        Assert.Contains($"{CgroupParent}/{id}", File.ReadAllText($"/proc/{pid}/cgroup"));
+        Assert.Contains(id, Directory.GetFileSystemEntries(state).Select(Path.GetFileName));
+        await StopAndRemoveAsync(id);
+        Assert.False(Directory.Exists($"/proc/{pid}"));
+        Assert.DoesNotContain(id, Directory.GetFileSystemEntries(state).Select(Path.GetFileName));
+        LeakCheck.Take(Daemon, Network, CgroupParent).AssertSameAs(before);
+    }
+
+    [Fact]
     public async Task RunPodSandbox_HandlerNotInstalled_FailedPreconditionNamingPath()
     {
         var before = LeakCheck.Take(Daemon, Network, CgroupParent);

@@ -9,7 +9,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 
 .PHONY: all deps build daemon native debug run install test unit-test integration-test native-test \
-        check-wire lint fmt bench bench-startup bench-launcher bench-authority bench-pull clean
+        check-wire lint fmt bench bench-all bench-startup bench-launcher bench-authority bench-pull bench-pods clean
 
 all: build
 
@@ -67,7 +67,11 @@ fmt:
 	@git ls-files 'src/*.c' 'src/*.h' 'tests/*.c' | xargs -r clang-format -i
 
 ## bench: figures, not tests (see README)
-bench: bench-startup bench-launcher bench-authority bench-pull
+bench: build
+	hack/bench
+
+## bench-all: the comparison table, then every focused benchmark
+bench-all: bench bench-startup bench-launcher bench-authority bench-pull bench-pods
 
 bench-launcher: native
 	hack/bench-launcher
@@ -80,6 +84,9 @@ bench-authority: build
 
 bench-pull: build
 	hack/bench-pull
+
+bench-pods: build
+	hack/bench-pods
 
 clean:
 	rm -rf out

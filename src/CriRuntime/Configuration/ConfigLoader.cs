@@ -107,6 +107,7 @@ internal static class ConfigLoader
             {
                 CniConfDir = r.AbsolutePath("network:cni_conf_dir", defaults.Network.CniConfDir),
                 CniPluginDirs = r.List("network:cni_plugin_dirs", defaults.Network.CniPluginDirs),
+                CniPluginTimeout = r.Duration("network:cni_plugin_timeout", defaults.Network.CniPluginTimeout),
             },
             Image = ReadImage(r, defaults.Image),
             Telemetry = new TelemetryOptions
@@ -152,6 +153,7 @@ internal static class ConfigLoader
         {
             DefaultHandler = defaultHandler,
             ConmonPath = r.AbsolutePath("runtime:conmon_path", d.ConmonPath),
+            PauseBinary = r.AbsolutePath("runtime:pause_binary", d.PauseBinary),
             Handlers = handlers,
         };
     }

@@ -43,6 +43,9 @@ internal sealed record RuntimeOptions
     public string DefaultHandler { get; init; } = "criruntime";
     public string ConmonPath { get; init; } = "/usr/bin/conmon";
 
+    /// <summary>The static pause binary the daemon puts in every pod's minimal rootfs.</summary>
+    public string PauseBinary { get; init; } = "/usr/local/bin/criruntime-pause";
+
     /// <summary>Runtime handler name (CRI runtime_handler, RuntimeClass handler) to OCI runtime.</summary>
     public IReadOnlyDictionary<string, RuntimeHandlerOptions> Handlers { get; init; } =
         new SortedDictionary<string, RuntimeHandlerOptions>(StringComparer.Ordinal)
@@ -60,6 +63,9 @@ internal sealed record NetworkOptions
 {
     public string CniConfDir { get; init; } = "/etc/cni/net.d";
     public IReadOnlyList<string> CniPluginDirs { get; init; } = ["/opt/cni/bin", "/usr/lib/cni"];
+
+    /// <summary>How long one CNI plugin call may take.</summary>
+    public TimeSpan CniPluginTimeout { get; init; } = TimeSpan.FromSeconds(60);
 }
 
 internal sealed record TelemetryOptions

@@ -56,12 +56,14 @@ internal static class EffectiveConfig
             {
                 ["default_handler"] = o.Runtime.DefaultHandler,
                 ["conmon_path"] = o.Runtime.ConmonPath,
+                ["pause_binary"] = o.Runtime.PauseBinary,
                 ["handlers"] = handlers,
             },
             ["network"] = new TomlTable
             {
                 ["cni_conf_dir"] = o.Network.CniConfDir,
                 ["cni_plugin_dirs"] = pluginDirs,
+                ["cni_plugin_timeout"] = DurationParser.Format(o.Network.CniPluginTimeout),
             },
             ["image"] = ImageTable(o.Image),
             ["telemetry"] = new TomlTable

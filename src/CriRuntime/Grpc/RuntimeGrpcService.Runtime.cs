@@ -17,13 +17,16 @@ internal sealed partial class RuntimeGrpcService
     private readonly RuntimeReadiness _readiness;
     private readonly ContainerEventBus _events;
     private readonly CancellationToken _stopping;
+    private readonly Sandboxes.SandboxService _sandboxes;
 
-    public RuntimeGrpcService(DaemonOptions options, RuntimeReadiness readiness, ContainerEventBus events, IHostApplicationLifetime lifetime)
+    public RuntimeGrpcService(DaemonOptions options, RuntimeReadiness readiness, ContainerEventBus events, IHostApplicationLifetime lifetime,
+        Sandboxes.SandboxService sandboxes)
     {
         _options = options;
         _readiness = readiness;
         _events = events;
         _stopping = lifetime.ApplicationStopping;
+        _sandboxes = sandboxes;
     }
 
     public override Task<VersionResponse> Version(VersionRequest request, ServerCallContext context) =>
@@ -38,7 +41,7 @@ internal sealed partial class RuntimeGrpcService
     public override Task<StatusResponse> Status(StatusRequest request, ServerCallContext context)
     {
         var (runtimeReady, runtimeReason, runtimeMessage) = _readiness.Check();
-        var cni = CniConfigDirectory.Find(_options.Network.CniConfDir);
+        var cni = CniConfigDirectory.FindCached(_options.Network.CniConfDir);
         var response = new StatusResponse
         {
             Status = new RuntimeStatus

@@ -2,7 +2,9 @@ using CriRuntime.Configuration;
 using CriRuntime.Events;
 using CriRuntime.Grpc;
 using CriRuntime.Images;
+using CriRuntime.Network;
 using CriRuntime.Runtime;
+using CriRuntime.Sandboxes;
 using CriRuntime.Storage;
 using CriRuntime.Telemetry;
 
@@ -37,6 +39,16 @@ internal static class ServiceRegistration
         services.AddSingleton<RegistryHttpClients>();
         services.AddSingleton<ImagePuller>();
         services.AddSingleton<LocalImages>();
+        services.AddSingleton<RuntimeHandlers>();
+        services.AddSingleton<OciRuntime>();
+        services.AddSingleton<IContainerMonitor, ConmonMonitor>();
+        services.AddSingleton<ExitWatcher>();
+        services.AddSingleton<CniNetwork>();
+        services.AddSingleton<PauseRootfs>();
+        services.AddSingleton<SandboxIndex>();
+        services.AddSingleton<IPodContainers, NoPodContainers>();
+        services.AddSingleton<SandboxService>();
+        services.AddHostedService<SandboxRecovery>();
     }
 
     public static void MapCriRuntime(this WebApplication app)

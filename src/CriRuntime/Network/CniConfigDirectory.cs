@@ -14,6 +14,43 @@ internal sealed record CniConfigLookup(string? Path, string? NetworkName, string
 internal static class CniConfigDirectory
 {
     private static readonly string[] Extensions = [".conf", ".conflist", ".json"];
+    private static readonly Dictionary<string, (Stamp Stamp, CniConfigLookup Lookup)> Cache = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// <see cref="Find"/>, re-read only when the directory or the chosen file changed (their mtimes and size):
+    /// Status runs every few seconds per kubelet and must stay cheap, yet follow the directory at once.
+    /// </summary>
+    public static CniConfigLookup FindCached(string directory)
+    {
+        lock (Cache)
+        {
+            if (Cache.TryGetValue(directory, out var cached) && cached.Stamp == StampOf(directory, cached.Lookup.Path))
+            {
+                return cached.Lookup;
+            }
+        }
+        var stampBefore = StampOf(directory, null);
+        var lookup = Find(directory);
+        var stamp = StampOf(directory, lookup.Path);
+        lock (Cache)
+        {
+            // A change while we read: do not cache what may already be stale. Nothing usable: not cached either,
+            // so an invalid file fixed in place (no directory change) is seen at once.
+            if (lookup.Path is not null && stamp.Directory == stampBefore.Directory) Cache[directory] = (stamp, lookup);
+            else Cache.Remove(directory);
+        }
+        return lookup;
+    }
+
+    private readonly record struct Stamp(DateTime Directory, DateTime File, long Size);
+
+    private static Stamp StampOf(string directory, string? file)
+    {
+        var dir = new DirectoryInfo(directory);
+        var info = file is null ? null : new FileInfo(file);
+        return new Stamp(dir.Exists ? dir.LastWriteTimeUtc : default,
+            info is { Exists: true } ? info.LastWriteTimeUtc : default, info is { Exists: true } ? info.Length : -1);
+    }
 
     public static CniConfigLookup Find(string directory)
     {

@@ -22,6 +22,23 @@ public sealed class DaemonSettings
     public string CniConfDir { get; set; }
     public string LogLevel { get; set; } = "debug";
 
+    /// <summary>runtime.default_handler; null leaves the daemon's default. Pod tests use "runc" until our launcher lands.</summary>
+    public string? DefaultHandler { get; set; }
+
+    /// <summary>runtime.pause_binary; null leaves the daemon's default.</summary>
+    public string? PauseBinary { get; set; }
+
+    /// <summary>
+    /// The runc handler's state dir; set by pod tests so each daemon's containers are its own (leak checks count them).
+    /// </summary>
+    public string? RuncRoot { get; set; }
+
+    /// <summary>The "criruntime" handler's binary and state dir (our launcher); null leaves the daemon's default.</summary>
+    public (string Path, string Root)? Launcher { get; set; }
+
+    /// <summary>network.cni_plugin_dirs; empty leaves the daemon's default.</summary>
+    public List<string> CniPluginDirs { get; } = [];
+
     /// <summary>Extra environment for the daemon process (e.g. NOTIFY_SOCKET).</summary>
     public Dictionary<string, string> Environment { get; } = new();
 
@@ -44,10 +61,22 @@ public sealed class DaemonSettings
 
             [network]
             cni_conf_dir = "{CniConfDir}"
-
+            {(CniPluginDirs.Count == 0 ? "" : "cni_plugin_dirs = [" + string.Join(", ", CniPluginDirs.Select(d => $"\"{d}\"")) + "]")}
+            {RuntimeToml()}
             {ExtraToml}
             """);
         return path;
+    }
+
+    private string RuntimeToml()
+    {
+        if (DefaultHandler is null && PauseBinary is null && RuncRoot is null && Launcher is null) return "";
+        var sb = new StringBuilder("[runtime]\n");
+        if (DefaultHandler is not null) sb.Append($"default_handler = \"{DefaultHandler}\"\n");
+        if (PauseBinary is not null) sb.Append($"pause_binary = \"{PauseBinary}\"\n");
+        if (RuncRoot is not null) sb.Append($"[runtime.handlers.runc]\npath = \"/usr/sbin/runc\"\nroot = \"{RuncRoot}\"\n");
+        if (Launcher is { } l) sb.Append($"[runtime.handlers.criruntime]\npath = \"{l.Path}\"\nroot = \"{l.Root}\"\n");
+        return sb.ToString();
     }
 
     public void Delete()

@@ -1,0 +1,55 @@
+using CriRuntime.Errors;
+using CriRuntime.Linux;
+
+namespace CriRuntime.Runtime;
+
+/// <summary>
+/// The runc-compatible CLI of an OCI runtime (runc, crun, criruntime-launch): the verbs the daemon runs itself.
+/// `create` is run by the monitor (see <see cref="IContainerMonitor"/>) so the monitor is the container's parent.
+/// </summary>
+internal sealed class OciRuntime
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+
+    public Task StartAsync(OciRuntimeHandler handler, string id, CancellationToken cancellationToken) =>
+        RunAsync(handler, ["start", id], "start", cancellationToken);
+
+    /// <summary>Sends a signal to the container's init; a container that is already stopped or gone is not an error.</summary>
+    public async Task KillAsync(OciRuntimeHandler handler, string id, string signal, CancellationToken cancellationToken)
+    {
+        var result = await ExecAsync(handler, ["kill", id, signal], cancellationToken);
+        if (result.ExitCode != 0 && !IsGoneOrStopped(result.Stderr))
+        {
+            throw new OperationFailedException($"{handler.Name} kill {id} {signal}: {ChildProcess.Summarize(result.Stderr)}");
+        }
+    }
+
+    /// <summary>Removes the runtime's state for the container (killing it if needed); idempotent.</summary>
+    public async Task DeleteAsync(OciRuntimeHandler handler, string id, CancellationToken cancellationToken)
+    {
+        var result = await ExecAsync(handler, ["delete", "--force", id], cancellationToken);
+        if (result.ExitCode != 0 && !IsGoneOrStopped(result.Stderr))
+        {
+            throw new OperationFailedException($"{handler.Name} delete {id}: {ChildProcess.Summarize(result.Stderr)}");
+        }
+    }
+
+    private async Task RunAsync(OciRuntimeHandler handler, string[] args, string verb, CancellationToken cancellationToken)
+    {
+        var result = await ExecAsync(handler, args, cancellationToken);
+        if (result.ExitCode != 0)
+        {
+            throw new OperationFailedException($"{handler.Name} {verb} failed: {ChildProcess.Summarize(result.Stderr)}");
+        }
+    }
+
+    private static Task<ChildProcessResult> ExecAsync(OciRuntimeHandler handler, string[] args, CancellationToken cancellationToken) =>
+        ChildProcess.RunAsync(handler.Path, ["--root", handler.Root, .. args], null, null, Timeout, cancellationToken);
+
+    // runc: "container does not exist", "container not running"; crun: "does not exist"; both say "not running"
+    // for a stopped container.
+    private static bool IsGoneOrStopped(string stderr) =>
+        stderr.Contains("does not exist", StringComparison.OrdinalIgnoreCase) ||
+        stderr.Contains("not running", StringComparison.OrdinalIgnoreCase) ||
+        stderr.Contains("no such file", StringComparison.OrdinalIgnoreCase);
+}

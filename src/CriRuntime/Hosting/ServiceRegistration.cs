@@ -2,6 +2,7 @@ using CriRuntime.Configuration;
 using CriRuntime.Events;
 using CriRuntime.Grpc;
 using CriRuntime.Runtime;
+using CriRuntime.Streaming;
 using CriRuntime.Telemetry;
 
 namespace CriRuntime.Hosting;
@@ -27,6 +28,14 @@ internal static class ServiceRegistration
 
         services.AddSingleton<RuntimeReadiness>();
         services.AddSingleton<ContainerEventBus>();
+        services.AddSingleton(sp => new StreamingTokens(TimeProvider.System, StreamingTokens.DefaultLifetime));
+        services.AddSingleton<IExecBackend, OciExecBackend>();
+        services.AddSingleton<IPortDialer, NetnsPortDialer>();
+        services.AddSingleton(options.Api);
+        services.AddSingleton<StreamingServer>();
+        services.AddHostedService(sp => sp.GetRequiredService<StreamingServer>());
+        services.AddSingleton<StreamingService>();
+        services.AddSingleton<ExecSyncRunner>();
     }
 
     public static void MapCriRuntime(this WebApplication app)

@@ -1,0 +1,53 @@
+using System.Net.WebSockets;
+
+namespace CriRuntime.Streaming;
+
+/// <summary>
+/// remotecommand over WebSocket (v5.channel.k8s.io, v4.channel.k8s.io, channel.k8s.io): channels 0 stdin,
+/// 1 stdout, 2 stderr, 3 error, 4 resize; v5 clients half-close stdin with <c>[255, 0]</c>.
+/// </summary>
+internal static class WebSocketRemoteCommand
+{
+    public const string V5 = "v5.channel.k8s.io", V4 = "v4.channel.k8s.io", V1 = "channel.k8s.io";
+    public static readonly string[] Protocols = [V5, V4, V1];
+    public const byte Stdin = 0, Stdout = 1, Stderr = 2, Error = 3, Resize = 4;
+
+    public static async Task ServeAsync(WebSocket socket, string protocol, bool tty, bool stdin, bool stdout, bool stderr,
+        Func<RemoteCommandStreams, CancellationToken, Task<CommandOutcome>> run, IReadOnlyList<string>? command, CancellationToken cancellationToken)
+    {
+        var channels = new WebSocketChannels(socket, protocol == V5);
+        using var session = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var input = stdin ? channels.Readable(Stdin) : null;
+        var resizeStream = tty && protocol != V1 ? channels.Readable(Resize) : null;
+        var reader = channels.RunAsync(session.Token);
+        // The client going away ends the session (and with it the process and every copy task).
+        _ = reader.ContinueWith(_ => { if (socket.State != WebSocketState.Open) session.Cancel(); }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+        var resize = resizeStream is null ? null : ResizeDecoder.Start(resizeStream, session.Token);
+        var io = new RemoteCommandStreams(input, stdout ? channels.Writable(Stdout) : null, stderr && !tty ? channels.Writable(Stderr) : null, resize);
+        CommandOutcome outcome;
+        try
+        {
+            outcome = await run(io, session.Token);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            outcome = CommandOutcome.Failed(e.Message);
+        }
+        try
+        {
+            var status = protocol == V1 ? RemoteCommandStatus.ToLegacyText(outcome) : RemoteCommandStatus.ToV4Json(outcome, command);
+            if (status is not null) await channels.SendAsync(Error, status, session.Token);
+            await channels.CloseAsync(session.Token);
+            using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await reader.WaitAsync(grace.Token);
+        }
+        catch (Exception e) when (e is WebSocketException or IOException or OperationCanceledException or TimeoutException)
+        {
+        }
+        finally
+        {
+            await session.CancelAsync();
+            await reader;
+        }
+    }
+}

@@ -120,6 +120,17 @@ internal sealed class RuntimeExecProcess : IDisposable
     public void Dispose()
     {
         Console?.Dispose();
+        // Process.Dispose leaves redirected streams open once they were read synchronously; close all three here.
+        foreach (var stream in new Stream[] { Process.StandardInput.BaseStream, Process.StandardOutput.BaseStream, Process.StandardError.BaseStream })
+        {
+            try
+            {
+                stream.Dispose();
+            }
+            catch (IOException)
+            {
+            }
+        }
         Process.Dispose();
         try
         {

@@ -37,6 +37,10 @@ internal static class SpdyRemoteCommand
         {
             outcome = await run(io, session.Token);
         }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            outcome = CommandOutcome.Failed("stream idle timeout or connection closed; the process was killed");
+        }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             outcome = CommandOutcome.Failed(e.Message);
@@ -45,8 +49,9 @@ internal static class SpdyRemoteCommand
         var status = protocol == V4 ? RemoteCommandStatus.ToV4Json(outcome, command) : RemoteCommandStatus.ToLegacyText(outcome);
         try
         {
-            if (status is not null) await error.WriteAsync(status, session.Token);
-            foreach (var s in streams.Values) await s.CloseWriteAsync(session.Token);
+            using var finish = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            if (status is not null) await error.WriteAsync(status, finish.Token);
+            foreach (var s in streams.Values) await s.CloseWriteAsync(finish.Token);
         }
         catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException)
         {

@@ -81,8 +81,7 @@ internal sealed partial class StreamingServer(ApiOptions options, StreamingToken
                 return;
             }
             using var socket = await context.WebSockets.AcceptWebSocketAsync(protocol);
-            using var idle = IdleLimit(context);
-            await WebSocketRemoteCommand.ServeAsync(socket, protocol, spec.Tty, spec.Stdin, spec.Stdout, spec.Stderr, Run, spec.Command, idle.Token);
+            await WebSocketRemoteCommand.ServeAsync(socket, protocol, spec.Tty, spec.Stdin, spec.Stdout, spec.Stderr, Run, spec.Command, options.StreamIdleTimeout, context.RequestAborted);
             return;
         }
         await using var spdy = await UpgradeSpdyAsync(context, SpdyRemoteCommand.Protocols);
@@ -107,8 +106,7 @@ internal sealed partial class StreamingServer(ApiOptions options, StreamingToken
                 return;
             }
             using var socket = await context.WebSockets.AcceptWebSocketAsync(protocol);
-            using var idle = IdleLimit(context);
-            await WebSocketPortForward.ServeAsync(socket, spec, ports, dialer, idle.Token);
+            await WebSocketPortForward.ServeAsync(socket, spec, ports, dialer, options.StreamIdleTimeout, context.RequestAborted);
             return;
         }
         await using var spdy = await UpgradeSpdyAsync(context, [SpdyPortForward.Protocol]);
@@ -117,15 +115,6 @@ internal sealed partial class StreamingServer(ApiOptions options, StreamingToken
         await SpdyPortForward.ServeAsync(spdy.Connection, spec, dialer, context.RequestAborted);
         await spdy.Connection.DisposeAsync();
         await reader;
-    }
-
-    // WebSocket sessions have no frame-level idle clock of their own; bound them by the same idle timeout overall
-    // activity is not tracked for, so this is the session's hard upper bound.
-    private CancellationTokenSource IdleLimit(HttpContext context)
-    {
-        var cts = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
-        if (options.StreamIdleTimeout > TimeSpan.Zero) cts.CancelAfter(options.StreamIdleTimeout);
-        return cts;
     }
 
     private async Task<SpdySession?> UpgradeSpdyAsync(HttpContext context, string[] serverProtocols)

@@ -19,11 +19,14 @@ internal sealed class WebSocketChannels
     private readonly Dictionary<byte, Pipe> _readable = [];
     private readonly bool _supportsClose;
 
-    public WebSocketChannels(WebSocket socket, bool supportsClose)
+    public WebSocketChannels(WebSocket socket, bool supportsClose, IdleWatch? idle = null)
     {
         _socket = socket;
         _supportsClose = supportsClose;
+        _idle = idle;
     }
+
+    private readonly IdleWatch? _idle;
 
     /// <summary>A readable channel (client to us); call before <see cref="RunAsync"/>.</summary>
     public Stream Readable(byte channel)
@@ -54,6 +57,7 @@ internal sealed class WebSocketChannels
                 }
                 while (!result.EndOfMessage);
                 if (result.MessageType == WebSocketMessageType.Close) break;
+                _idle?.Touch();
                 await DispatchAsync(buffer.WrittenMemory, cancellationToken);
             }
         }
@@ -95,6 +99,7 @@ internal sealed class WebSocketChannels
         try
         {
             await _socket.SendAsync(message, WebSocketMessageType.Binary, true, cancellationToken);
+            _idle?.Touch();
         }
         finally
         {

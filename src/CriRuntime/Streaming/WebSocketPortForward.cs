@@ -14,12 +14,14 @@ internal static class WebSocketPortForward
 {
     public static readonly string[] Protocols = ["v4.channel.k8s.io", "portforward.k8s.io", "channel.k8s.io"];
 
-    public static async Task ServeAsync(WebSocket socket, PortForwardSpec spec, IReadOnlyList<int> ports, IPortDialer dialer, CancellationToken cancellationToken)
+    public static async Task ServeAsync(WebSocket socket, PortForwardSpec spec, IReadOnlyList<int> ports, IPortDialer dialer, TimeSpan idleTimeout, CancellationToken cancellationToken)
     {
-        var channels = new WebSocketChannels(socket, supportsClose: false);
         using var session = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var idle = new IdleWatch(idleTimeout, session);
+        var channels = new WebSocketChannels(socket, supportsClose: false, idle);
         var inputs = ports.Select((_, i) => channels.Readable((byte)(2 * i))).ToList();
-        var reader = channels.RunAsync(session.Token);
+        var reader = channels.RunAsync(cancellationToken);
+        _ = reader.ContinueWith(_ => session.Cancel(), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
         var forwards = new List<Task>();
         try
         {
@@ -32,8 +34,6 @@ internal static class WebSocketPortForward
             }
             for (var i = 0; i < ports.Count; i++) forwards.Add(ForwardAsync(channels, (byte)(2 * i), inputs[i], spec, ports[i], dialer, session.Token));
             await Task.WhenAll(forwards);
-            await channels.CloseAsync(session.Token);
-            await reader.WaitAsync(TimeSpan.FromSeconds(5), session.Token);
         }
         catch (Exception e) when (e is WebSocketException or IOException or OperationCanceledException or TimeoutException)
         {
@@ -42,6 +42,10 @@ internal static class WebSocketPortForward
         {
             await session.CancelAsync();
             await Task.WhenAll(forwards);
+            using var finish = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await channels.CloseAsync(finish.Token);
+            await reader.WaitAsync(finish.Token).ContinueWith(_ => { }, TaskScheduler.Default);
+            if (!reader.IsCompleted) socket.Abort();
             await reader;
         }
     }

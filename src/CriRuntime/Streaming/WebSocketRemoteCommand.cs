@@ -13,13 +13,15 @@ internal static class WebSocketRemoteCommand
     public const byte Stdin = 0, Stdout = 1, Stderr = 2, Error = 3, Resize = 4;
 
     public static async Task ServeAsync(WebSocket socket, string protocol, bool tty, bool stdin, bool stdout, bool stderr,
-        Func<RemoteCommandStreams, CancellationToken, Task<CommandOutcome>> run, IReadOnlyList<string>? command, CancellationToken cancellationToken)
+        Func<RemoteCommandStreams, CancellationToken, Task<CommandOutcome>> run, IReadOnlyList<string>? command, TimeSpan idleTimeout, CancellationToken cancellationToken)
     {
-        var channels = new WebSocketChannels(socket, protocol == V5);
         using var session = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var idle = new IdleWatch(idleTimeout, session);
+        var channels = new WebSocketChannels(socket, protocol == V5, idle);
         var input = stdin ? channels.Readable(Stdin) : null;
         var resizeStream = tty && protocol != V1 ? channels.Readable(Resize) : null;
-        var reader = channels.RunAsync(session.Token);
+        // Not the session token: cancelling a WebSocket receive aborts the socket, and we still want to close it cleanly.
+        var reader = channels.RunAsync(cancellationToken);
         // The client going away ends the session (and with it the process and every copy task).
         _ = reader.ContinueWith(_ => { if (socket.State != WebSocketState.Open) session.Cancel(); }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
         var resize = resizeStream is null ? null : ResizeDecoder.Start(resizeStream, session.Token);
@@ -29,17 +31,22 @@ internal static class WebSocketRemoteCommand
         {
             outcome = await run(io, session.Token);
         }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // Idle timeout or the client went away: the process is already killed; say so if anyone listens.
+            outcome = CommandOutcome.Failed("stream idle timeout or connection closed; the process was killed");
+        }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             outcome = CommandOutcome.Failed(e.Message);
         }
         try
         {
+            using var finish = new CancellationTokenSource(TimeSpan.FromSeconds(5));
             var status = protocol == V1 ? RemoteCommandStatus.ToLegacyText(outcome) : RemoteCommandStatus.ToV4Json(outcome, command);
-            if (status is not null) await channels.SendAsync(Error, status, session.Token);
-            await channels.CloseAsync(session.Token);
-            using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-            await reader.WaitAsync(grace.Token);
+            if (status is not null) await channels.SendAsync(Error, status, finish.Token);
+            await channels.CloseAsync(finish.Token);
+            await reader.WaitAsync(finish.Token);
         }
         catch (Exception e) when (e is WebSocketException or IOException or OperationCanceledException or TimeoutException)
         {
@@ -47,6 +54,7 @@ internal static class WebSocketRemoteCommand
         finally
         {
             await session.CancelAsync();
+            if (!reader.IsCompleted) socket.Abort();
             await reader;
         }
     }

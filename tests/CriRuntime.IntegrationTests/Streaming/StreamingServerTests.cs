@@ -117,6 +117,46 @@ public sealed class StreamingServerTests : IAsyncLifetime
         await server.StopAsync(CancellationToken.None);
     }
 
+    [Fact]
+    public async Task ExecSpdy_ClientDisconnects_ProcessKilled()
+    {
+        var marker = $"sleep 3{Random.Shared.Next(10, 99)}";
+        var (_, _, c) = await StreamingClient.UpgradeSpdyAsync(ExecUrl(false, false, true, "sh", "-c", marker), "v4.channel.k8s.io");
+        var reader = c!.RunAsync(CancellationToken.None);
+        await StreamingClient.OpenAsync(c, "error", fin: true);
+        await StreamingClient.OpenAsync(c, "stdout", fin: true);
+        await StreamingClient.OpenAsync(c, "stderr", fin: true);
+        await WaitUntilAsync(async () => (await TestContainer.RunAsync("ps", "-eo", "args")).Contains(marker), "the exec'd process to start");
+        await c.DisposeAsync();
+        await WaitUntilAsync(async () => !(await TestContainer.RunAsync("ps", "-eo", "args")).Contains(marker), "the exec'd process to be killed");
+    }
+
+    [Fact]
+    public async Task ExecWebSocket_IdleTimeout_SessionClosedAndProcessKilled()
+    {
+        var api = _options.Api with { StreamIdleTimeout = TimeSpan.FromSeconds(1) };
+        await using var server = new StreamingServer(api, _tokens, new OciExecBackend(_options), new NetnsPortDialer(), NullLogger<StreamingServer>.Instance);
+        await server.StartAsync(CancellationToken.None);
+        var marker = $"sleep 4{Random.Shared.Next(10, 99)}";
+        var url = new StreamingService(server, _tokens).CreateExecUrl(new ExecSpec(_container.Target, ["sh", "-c", marker], false, true, true, true));
+        var started = DateTime.UtcNow;
+        var r = await StreamingClient.ExecWebSocketAsync(url, "v5.channel.k8s.io", stdin: null);
+        Assert.InRange(DateTime.UtcNow - started, TimeSpan.FromSeconds(0.9), TimeSpan.FromSeconds(10));
+        Assert.Contains("idle timeout", r.Error);
+        await WaitUntilAsync(async () => !(await TestContainer.RunAsync("ps", "-eo", "args")).Contains(marker), "the exec'd process to be killed");
+        await server.StopAsync(CancellationToken.None);
+    }
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition, string what)
+    {
+        for (var i = 0; i < 100; i++)
+        {
+            if (await condition()) return;
+            await Task.Delay(100);
+        }
+        Assert.Fail($"timed out waiting for {what}");
+    }
+
     [Theory]
     [InlineData("v5.channel.k8s.io")]
     [InlineData("v4.channel.k8s.io")]

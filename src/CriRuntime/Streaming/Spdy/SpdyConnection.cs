@@ -27,7 +27,7 @@ internal sealed class SpdyConnection : IAsyncDisposable
     private readonly CancellationTokenSource _closed = new();
     private readonly TimeSpan _idleTimeout;
     private int _nextStreamId;
-    private long _lastActivity = Environment.TickCount64;
+    private IdleWatch? _idle;
     private int _initialSendWindow = SpdyFrames.DefaultWindow;
     private volatile bool _peerFlowControl;
     private int _disposed;
@@ -56,7 +56,8 @@ internal sealed class SpdyConnection : IAsyncDisposable
     {
         if (Interlocked.Exchange(ref _running, 1) != 0) throw new InvalidOperationException("session already running");
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _closed.Token);
-        using var idle = StartIdleWatch(linked);
+        using var idle = new IdleWatch(_idleTimeout, linked);
+        _idle = idle;
         var header = new byte[SpdyFrames.HeaderLength];
         try
         {
@@ -67,7 +68,7 @@ internal sealed class SpdyConnection : IAsyncDisposable
                 if (frame.Length > MaxFramePayload) throw new SpdyProtocolException($"frame of {frame.Length} bytes");
                 var payload = new byte[frame.Length];
                 if (!await ReadFullyAsync(payload, linked.Token)) break;
-                Interlocked.Exchange(ref _lastActivity, Environment.TickCount64);
+                _idle?.Touch();
                 if (frame.IsControl) await OnControlFrameAsync(frame, payload); else await OnDataFrameAsync(frame, payload, linked.Token);
             }
         }
@@ -80,16 +81,6 @@ internal sealed class SpdyConnection : IAsyncDisposable
             Shutdown();
             _runDone.TrySetResult();
         }
-    }
-
-    private Timer? StartIdleWatch(CancellationTokenSource session)
-    {
-        if (_idleTimeout <= TimeSpan.Zero || _idleTimeout == Timeout.InfiniteTimeSpan) return null;
-        var period = TimeSpan.FromMilliseconds(Math.Clamp(_idleTimeout.TotalMilliseconds / 4, 50, 30_000));
-        return new Timer(_ =>
-        {
-            if (Environment.TickCount64 - Interlocked.Read(ref _lastActivity) > _idleTimeout.TotalMilliseconds) session.Cancel();
-        }, null, period, period);
     }
 
     private async Task<bool> ReadFullyAsync(byte[] buffer, CancellationToken cancellationToken)
@@ -299,7 +290,7 @@ internal sealed class SpdyConnection : IAsyncDisposable
     {
         await _transport.WriteAsync(frame, cancellationToken);
         await _transport.FlushAsync(cancellationToken);
-        Interlocked.Exchange(ref _lastActivity, Environment.TickCount64);
+        _idle?.Touch();
     }
 
     private static int StreamIdAt(byte[] p, int offset) => (int)(BinaryPrimitives.ReadUInt32BigEndian(p.AsSpan(offset)) & 0x7fffffff);

@@ -85,6 +85,15 @@ public sealed class StreamingServerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ExecSpdy_ContainerGone_InternalErrorStatusWithRuntimeMessage()
+    {
+        var url = _service.CreateExecUrl(new ExecSpec(_container.Target with { Id = "no-such-container" }, ["true"], false, false, true, true));
+        var r = await StreamingClient.ExecSpdyAsync(url, null, stderr: true);
+        Assert.Contains("\"reason\":\"InternalError\"", r.Error);
+        Assert.Contains("no-such-container", r.Error);
+    }
+
+    [Fact]
     public async Task ExecSpdy_UnsupportedProtocol_Forbidden()
     {
         var (status, head, c) = await StreamingClient.UpgradeSpdyAsync(ExecUrl(false, false, true, "true"), "v9.channel.k8s.io");

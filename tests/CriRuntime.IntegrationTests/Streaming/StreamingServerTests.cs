@@ -11,6 +11,10 @@ namespace CriRuntime.IntegrationTests.Streaming;
 /// The streaming server in-process, against real containers run by criruntime-launch; clients speak SPDY and
 /// WebSocket as kubectl/crictl do. (The CRI Exec/PortForward RPCs arrive with containers; this covers the rest.)
 /// </summary>
+/// <summary>Runs alone: its leak checks count the test process's children and fds.</summary>
+[CollectionDefinition("streaming", DisableParallelization = true)]
+public sealed class StreamingCollection;
+
 [Collection("streaming")]
 public sealed class StreamingServerTests : IAsyncLifetime
 {

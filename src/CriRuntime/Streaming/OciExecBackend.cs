@@ -25,7 +25,7 @@ internal sealed class OciExecBackend(DaemonOptions options) : IExecBackend
         await exec.Process.WaitForExitAsync(CancellationToken.None);
         await DrainAsync(tasks, copies);
         cancellationToken.ThrowIfCancellationRequested();
-        return exec.RuntimeError() is { } error ? CommandOutcome.Failed(error) : new CommandOutcome(exec.ExitCode);
+        return exec.RuntimeError() is { } error ? CommandOutcome.Failed($"exec in container {spec.Container.Id}: {error}") : new CommandOutcome(exec.ExitCode);
     }
 
     private static List<Task> StartPipeCopies(RuntimeExecProcess exec, RemoteCommandStreams streams, CancellationToken token)

@@ -40,7 +40,9 @@ public sealed class TestContainer : IAsyncDisposable
         Directory.CreateDirectory(bundle);
         var id = "st-" + suffix;
         var netns = "st-" + suffix;
-        var runtime = new RuntimeHandlerOptions(Path.Combine(Top, "src/launcher/out/criruntime-launch"), Path.Combine(dir, "state"));
+        // STREAMING_TEST_RUNTIME=/usr/sbin/runc runs the same tests with runc as the OCI runtime.
+        var runtimePath = Environment.GetEnvironmentVariable("STREAMING_TEST_RUNTIME") is { Length: > 0 } other ? other : Path.Combine(Top, "src/launcher/out/criruntime-launch");
+        var runtime = new RuntimeHandlerOptions(runtimePath, Path.Combine(dir, "state"));
         await RunAsync("make", "-s", "-C", Path.Combine(Top, "src/launcher"));
         await RunAsync(Path.Combine(Top, "hack/build-test-rootfs.sh"), Path.Combine(bundle, "rootfs"));
         await RunAsync("ip", "netns", "add", netns);

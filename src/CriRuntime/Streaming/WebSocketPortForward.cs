@@ -21,7 +21,7 @@ internal static class WebSocketPortForward
         var channels = new WebSocketChannels(socket, supportsClose: false, idle);
         var inputs = ports.Select((_, i) => channels.Readable((byte)(2 * i))).ToList();
         var reader = channels.RunAsync(cancellationToken);
-        _ = reader.ContinueWith(_ => session.Cancel(), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+        _ = reader.ContinueWith(_ => WebSocketRemoteCommand.CancelQuietly(session), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
         var forwards = new List<Task>();
         try
         {

@@ -23,7 +23,7 @@ internal static class WebSocketRemoteCommand
         // Not the session token: cancelling a WebSocket receive aborts the socket, and we still want to close it cleanly.
         var reader = channels.RunAsync(cancellationToken);
         // The client going away ends the session (and with it the process and every copy task).
-        _ = reader.ContinueWith(_ => { if (socket.State != WebSocketState.Open) session.Cancel(); }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+        _ = reader.ContinueWith(_ => { if (socket.State != WebSocketState.Open) CancelQuietly(session); }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
         var resize = resizeStream is null ? null : ResizeDecoder.Start(resizeStream, session.Token);
         var io = new RemoteCommandStreams(input, stdout ? channels.Writable(Stdout) : null, stderr && !tty ? channels.Writable(Stderr) : null, resize);
         CommandOutcome outcome;
@@ -56,6 +56,18 @@ internal static class WebSocketRemoteCommand
             await session.CancelAsync();
             if (!reader.IsCompleted) socket.Abort();
             await reader;
+        }
+    }
+
+    /// <summary>The reader can finish after the session is over and its source disposed.</summary>
+    internal static void CancelQuietly(CancellationTokenSource session)
+    {
+        try
+        {
+            session.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
         }
     }
 }

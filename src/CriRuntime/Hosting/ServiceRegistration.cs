@@ -6,6 +6,7 @@ using CriRuntime.Network;
 using CriRuntime.Runtime;
 using CriRuntime.Sandboxes;
 using CriRuntime.Storage;
+using CriRuntime.Streaming;
 using CriRuntime.Telemetry;
 
 namespace CriRuntime.Hosting;
@@ -49,6 +50,14 @@ internal static class ServiceRegistration
         services.AddSingleton<IPodContainers, NoPodContainers>();
         services.AddSingleton<SandboxService>();
         services.AddHostedService<SandboxRecovery>();
+        services.AddSingleton(sp => new StreamingTokens(TimeProvider.System, StreamingTokens.DefaultLifetime));
+        services.AddSingleton<IExecBackend, OciExecBackend>();
+        services.AddSingleton<IPortDialer, NetnsPortDialer>();
+        services.AddSingleton(options.Api);
+        services.AddSingleton<StreamingServer>();
+        services.AddHostedService(sp => sp.GetRequiredService<StreamingServer>());
+        services.AddSingleton<StreamingService>();
+        services.AddSingleton<ExecSyncRunner>();
     }
 
     public static void MapCriRuntime(this WebApplication app)

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using CriRuntime.Api.V1;
 using CriRuntime.IntegrationTests.Harness;
+using CriRuntime.Tests.Storage;
 using Grpc.Core;
 using Xunit.Abstractions;
 using static CriRuntime.IntegrationTests.Images.PullImageTests;

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using CriRuntime.Api.V1;
 using CriRuntime.IntegrationTests.Harness;
+using CriRuntime.Tests.Storage;
 using Grpc.Core;
 using Xunit.Abstractions;
 

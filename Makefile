@@ -9,7 +9,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 
 .PHONY: all deps build daemon native debug run install test unit-test integration-test native-test \
-        check-wire lint fmt bench bench-startup bench-launcher bench-authority bench-pods clean
+        check-wire lint fmt bench bench-startup bench-launcher bench-authority bench-pods bench-pull clean
 
 all: build
 
@@ -67,7 +67,7 @@ fmt:
 	@git ls-files 'src/*.c' 'src/*.h' 'tests/*.c' | xargs -r clang-format -i
 
 ## bench: figures, not tests (see README)
-bench: bench-startup bench-launcher bench-authority bench-pods
+bench: bench-startup bench-launcher bench-authority bench-pods bench-pull
 
 bench-launcher: native
 	hack/bench-launcher
@@ -80,6 +80,9 @@ bench-authority: build
 
 bench-pods: build
 	hack/bench-pods
+
+bench-pull: build
+	hack/bench-pull
 
 clean:
 	rm -rf out

@@ -10,7 +10,7 @@ packages=(
   # run: monitor, OCI runtimes, CNI plugins, netns and firewall tools
   conmon runc crun containernetworking-plugins iproute2 iptables
   # test: busybox rootfs, a real registry and real image tools, the CRI wire check
-  python3 busybox-static docker-registry skopeo umoci apache2-utils openssl curl jq protobuf-compiler python3-protobuf
+  python3 busybox-static docker-registry skopeo umoci apache2-utils openssl zstd curl jq protobuf-compiler python3-protobuf
   # test: a grpc-go client that sends the socket path as :authority, as kubelet/crictl <= 1.30 do
   golang-go golang-google-grpc-dev
 )

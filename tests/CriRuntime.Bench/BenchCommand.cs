@@ -8,6 +8,9 @@ internal static class BenchCommand
     private const string Usage = """
         usage: criruntime-bench --endpoint unix:///path.sock [--compare unix:///peer.sock] [options] [SCENARIO...]
                criruntime-bench startup --binary PATH [--runs N]
+               criruntime-bench pull-compare --binary PATH --registry HOST:PORT --image REPO:TAG --small REPO:TAG
+                                [--runs N] [--containerd-script PATH]
+                 cold pulls with a fresh daemon (and a fresh containerd) per run: time and peak RSS growth
 
         scenarios (default: all whose requirements are given):
           pod            RunPodSandbox / PodSandboxStatus / StopPodSandbox / RemovePodSandbox
@@ -38,6 +41,13 @@ internal static class BenchCommand
         {
             var o = Options.Parse(args.Skip(1));
             await StartupScenario.RunAsync(o.Require("binary"), o.Int("runs", 10));
+            return 0;
+        }
+        if (args.Length > 0 && args[0] == "pull-compare")
+        {
+            var o = Options.Parse(args.Skip(1));
+            await PullComparison.RunAsync(o.Require("binary"), o.Require("registry"), o.Require("image"),
+                o.Require("small"), o.Int("runs", 3), o.Get("containerd-script"));
             return 0;
         }
         BenchSettings settings;

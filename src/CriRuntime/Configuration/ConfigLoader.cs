@@ -109,6 +109,7 @@ internal static class ConfigLoader
                 CniPluginDirs = r.List("network:cni_plugin_dirs", defaults.Network.CniPluginDirs),
                 CniPluginTimeout = r.Duration("network:cni_plugin_timeout", defaults.Network.CniPluginTimeout),
             },
+            Image = ReadImage(r, defaults.Image),
             Telemetry = new TelemetryOptions
             {
                 OtlpEndpoint = ReadUri(r, "telemetry:otlp_endpoint", defaults.Telemetry.OtlpEndpoint),
@@ -154,6 +155,33 @@ internal static class ConfigLoader
             ConmonPath = r.AbsolutePath("runtime:conmon_path", d.ConmonPath),
             PauseBinary = r.AbsolutePath("runtime:pause_binary", d.PauseBinary),
             Handlers = handlers,
+        };
+    }
+
+    private static ImageOptions ReadImage(ConfigReader r, ImageOptions d)
+    {
+        var registries = new List<RegistryOptions>();
+        foreach (var index in r.TableNames("image:registries").OrderBy(n => int.TryParse(n, out var i) ? i : int.MaxValue))
+        {
+            var key = $"image:registries:{index}";
+            var prefix = r.NonEmpty(key + ":prefix", "");
+            var caFile = r.String(key + ":ca_file", "");
+            if (caFile.Length > 0 && !Path.IsPathRooted(caFile)) throw ConfigReader.Invalid(key + ":ca_file", caFile, "must be an absolute path");
+            var mirrors = r.List(key + ":mirrors", []);
+            foreach (var mirror in mirrors)
+            {
+                if (!Uri.TryCreate(mirror, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+                {
+                    throw ConfigReader.Invalid(key + ":mirrors", mirror, "must be an http:// or https:// URL such as http://127.0.0.1:5000");
+                }
+            }
+            registries.Add(new RegistryOptions(prefix, r.String(key + ":location", ""), r.Bool(key + ":insecure", false), caFile, mirrors));
+        }
+        return new ImageOptions
+        {
+            DefaultRegistry = r.NonEmpty("image:default_registry", d.DefaultRegistry),
+            MaxConcurrentDownloads = r.Int("image:max_concurrent_downloads", d.MaxConcurrentDownloads, 1, 64),
+            Registries = registries,
         };
     }
 

@@ -41,6 +41,12 @@ internal sealed class ConfigReader(IConfiguration configuration)
         return value;
     }
 
+    public bool Bool(string key, bool fallback)
+    {
+        var text = String(key, fallback ? "true" : "false");
+        return bool.TryParse(text, out var value) ? value : throw Invalid(key, text, "must be true or false");
+    }
+
     public T Choice<T>(string key, T fallback, IReadOnlyDictionary<string, T> choices)
     {
         _known.Add(key);

@@ -21,6 +21,7 @@ internal sealed record DaemonOptions
     public ApiOptions Api { get; init; } = new();
     public RuntimeOptions Runtime { get; init; } = new();
     public NetworkOptions Network { get; init; } = new();
+    public ImageOptions Image { get; init; } = new();
     public TelemetryOptions Telemetry { get; init; } = new();
 }
 
@@ -80,3 +81,21 @@ internal sealed record TelemetryOptions
 
     public string ServiceName { get; init; } = "criruntime";
 }
+
+internal sealed record ImageOptions
+{
+    /// <summary>The registry of short names ("busybox" is docker.io/library/busybox).</summary>
+    public string DefaultRegistry { get; init; } = "docker.io";
+
+    /// <summary>Layers of one pull downloaded at once.</summary>
+    public int MaxConcurrentDownloads { get; init; } = 3;
+
+    public IReadOnlyList<RegistryOptions> Registries { get; init; } = [];
+}
+
+/// <param name="Prefix">The registry host this entry applies to, as references name it ("registry.k8s.io", "127.0.0.1:5000").</param>
+/// <param name="Location">Where that registry really is: host[:port] or a URL; empty means the prefix itself.</param>
+/// <param name="Insecure">Plain HTTP for a location without a scheme, and no TLS verification for https:// ones.</param>
+/// <param name="CaFile">A PEM CA bundle trusted for this registry and its mirrors, in addition to the system's.</param>
+/// <param name="Mirrors">URLs tried in order before the location; credentials are never sent to them.</param>
+internal sealed record RegistryOptions(string Prefix, string Location, bool Insecure, string CaFile, IReadOnlyList<string> Mirrors);

@@ -65,6 +65,7 @@ internal static class EffectiveConfig
                 ["cni_plugin_dirs"] = pluginDirs,
                 ["cni_plugin_timeout"] = DurationParser.Format(o.Network.CniPluginTimeout),
             },
+            ["image"] = ImageTable(o.Image),
             ["telemetry"] = new TomlTable
             {
                 ["otlp_endpoint"] = o.Telemetry.OtlpEndpoint,
@@ -72,6 +73,30 @@ internal static class EffectiveConfig
                 ["prometheus_listen"] = o.Telemetry.PrometheusListen,
                 ["service_name"] = o.Telemetry.ServiceName,
             },
+        };
+    }
+
+    private static TomlTable ImageTable(ImageOptions image)
+    {
+        var registries = new TomlTableArray();
+        foreach (var reg in image.Registries)
+        {
+            var mirrors = new TomlArray();
+            foreach (var m in reg.Mirrors) mirrors.Add(m);
+            registries.Add(new TomlTable
+            {
+                ["prefix"] = reg.Prefix,
+                ["location"] = reg.Location,
+                ["insecure"] = reg.Insecure,
+                ["ca_file"] = reg.CaFile,
+                ["mirrors"] = mirrors,
+            });
+        }
+        return new TomlTable
+        {
+            ["default_registry"] = image.DefaultRegistry,
+            ["max_concurrent_downloads"] = (long)image.MaxConcurrentDownloads,
+            ["registries"] = registries,
         };
     }
 
@@ -87,6 +112,14 @@ internal static class EffectiveConfig
                     WriteJson(w, v);
                 }
                 w.WriteEndObject();
+                break;
+            case TomlTableArray tables:
+                w.WriteStartArray();
+                foreach (var t in tables)
+                {
+                    WriteJson(w, t);
+                }
+                w.WriteEndArray();
                 break;
             case TomlArray array:
                 w.WriteStartArray();

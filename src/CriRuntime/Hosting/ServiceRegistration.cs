@@ -1,9 +1,11 @@
 using CriRuntime.Configuration;
 using CriRuntime.Events;
 using CriRuntime.Grpc;
+using CriRuntime.Images;
 using CriRuntime.Network;
 using CriRuntime.Runtime;
 using CriRuntime.Sandboxes;
+using CriRuntime.Storage;
 using CriRuntime.Telemetry;
 
 namespace CriRuntime.Hosting;
@@ -39,6 +41,14 @@ internal static class ServiceRegistration
         services.AddSingleton<IPodContainers, NoPodContainers>();
         services.AddSingleton<SandboxService>();
         services.AddHostedService<SandboxRecovery>();
+        services.AddSingleton(new StorageLayout(options.Root));
+        services.AddSingleton<BlobStore>();
+        services.AddSingleton<LayerStore>();
+        services.AddSingleton<ImageStore>();
+        services.AddSingleton(new RegistryEndpoints(options.Image));
+        services.AddSingleton<RegistryHttpClients>();
+        services.AddSingleton<ImagePuller>();
+        services.AddSingleton<LocalImages>();
     }
 
     public static void MapCriRuntime(this WebApplication app)

@@ -5,7 +5,7 @@ namespace CriRuntime.Oci;
 
 /// <summary>
 /// A container's config.json, as kubelet expects it from containerd and CRI-O: pure, records in, spec out.
-/// Each concern lives in its own piece (ContainerArgs, ContainerEnv, ContainerUser, ContainerMounts,
+/// Each concern lives in its own piece (ContainerArgs, ContainerEnv, ProcessUser, ContainerMounts,
 /// ContainerNamespaces, ContainerCapabilities, ContainerSecurity, ContainerResources, ContainerDevices).
 /// </summary>
 internal static class ContainerSpecBuilder
@@ -38,7 +38,7 @@ internal static class ContainerSpecBuilder
             Process = new SpecProcess
             {
                 Terminal = config.Tty,
-                User = ContainerUser.Resolve(sc, input.Image?.User, UserDatabase.Parse(input.PasswdText, input.GroupText)),
+                User = ProcessUser.Resolve(sc, input.Image?.User, UserDatabase.Parse(input.PasswdText, input.GroupText)),
                 Args = ContainerArgs.Merge(config.Command, config.Args, input.Image?.Entrypoint, input.Image?.Cmd),
                 Env = ContainerEnv.Build(hostname, input.Image?.Env, config.Envs),
                 Cwd = ContainerArgs.WorkingDir(config.WorkingDir, input.Image?.WorkingDir),

@@ -9,7 +9,7 @@ namespace CriRuntime.Oci;
 /// /etc/group; run_as_group overrides the group. Additional gids: the primary gid, the groups of /etc/group
 /// that list the user by name (not with the Strict policy), then the CRI supplemental_groups.
 /// </summary>
-internal static class ContainerUser
+internal static class ProcessUser
 {
     /// <exception cref="InvalidArgumentException">An unknown user or group name, a group without a user, a bad id.</exception>
     public static SpecUser Resolve(LinuxContainerSecurityContext? sc, string? imageUser, UserDatabase db)

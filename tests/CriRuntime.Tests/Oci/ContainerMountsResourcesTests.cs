@@ -40,7 +40,9 @@ public sealed class ContainerMountsResourcesTests
         Assert.Contains(result.Warnings, w => w.Contains("selinux_relabel", StringComparison.Ordinal));
         Assert.Equal("rslave", ContainerSpecBuilder.Build(Input(With(c => c.Mounts.Add(new Mount
         {
-            ContainerPath = "/x", HostPath = "/y", Propagation = MountPropagation.PropagationHostToContainer,
+            ContainerPath = "/x",
+            HostPath = "/y",
+            Propagation = MountPropagation.PropagationHostToContainer,
         })))).Spec.Linux.RootfsPropagation);
     }
 

@@ -42,7 +42,9 @@ public sealed class ContainerSpecBuilderTests
     {
         var config = With(c => c.Sc().NamespaceOptions = new NamespaceOption
         {
-            Network = NamespaceMode.Node, Ipc = NamespaceMode.Node, Pid = NamespaceMode.Node,
+            Network = NamespaceMode.Node,
+            Ipc = NamespaceMode.Node,
+            Pid = NamespaceMode.Node,
         });
         var input = Input(config) with { NodeHostname = "node-1" };
         input.Pod.Config.Hostname = "";
@@ -80,7 +82,9 @@ public sealed class ContainerSpecBuilderTests
     {
         var spec = Build(With(c => c.Sc().Capabilities = new Capability
         {
-            DropCapabilities = { "all" }, AddCapabilities = { "net_raw" }, AddAmbientCapabilities = { "CAP_NET_BIND_SERVICE" },
+            DropCapabilities = { "all" },
+            AddCapabilities = { "net_raw" },
+            AddAmbientCapabilities = { "CAP_NET_BIND_SERVICE" },
         }));
 
         Assert.Equal(["CAP_NET_RAW", "CAP_NET_BIND_SERVICE"], spec.Process.Capabilities!.Effective);
@@ -185,7 +189,8 @@ public sealed class ContainerSpecBuilderTests
     {
         var config = With(c => c.Sc().Seccomp = new SecurityProfile
         {
-            ProfileType = SecurityProfile.Types.ProfileType.Localhost, LocalhostRef = "/var/lib/kubelet/seccomp/p.json",
+            ProfileType = SecurityProfile.Types.ProfileType.Localhost,
+            LocalhostRef = "/var/lib/kubelet/seccomp/p.json",
         });
         var profile = SeccompProfileLoader.Parse("""{"defaultAction":"SCMP_ACT_LOG"}""", "p.json");
 
@@ -200,7 +205,8 @@ public sealed class ContainerSpecBuilderTests
         Assert.Null(Build(With(c => c.Sc().Apparmor = new SecurityProfile())).Process.ApparmorProfile);
         var e = Assert.Throws<InvalidArgumentException>(() => Build(With(c => c.Sc().Apparmor = new SecurityProfile
         {
-            ProfileType = SecurityProfile.Types.ProfileType.Localhost, LocalhostRef = "k8s-nginx",
+            ProfileType = SecurityProfile.Types.ProfileType.Localhost,
+            LocalhostRef = "k8s-nginx",
         })));
         Assert.Contains("AppArmor is not enabled", e.Message);
 

@@ -65,7 +65,9 @@ public sealed class ContainerUserTests
     {
         var sc = new LinuxContainerSecurityContext
         {
-            RunAsUsername = "app", SupplementalGroups = { 5000 }, SupplementalGroupsPolicy = SupplementalGroupsPolicy.Strict,
+            RunAsUsername = "app",
+            SupplementalGroups = { 5000 },
+            SupplementalGroupsPolicy = SupplementalGroupsPolicy.Strict,
         };
 
         Assert.Equal([1001u, 5000], ProcessUser.Resolve(sc, null, Db).AdditionalGids);

@@ -33,6 +33,9 @@ public sealed class DaemonSettings
     /// </summary>
     public string? RuncRoot { get; set; }
 
+    /// <summary>The "criruntime" handler's binary and state dir (our launcher); null leaves the daemon's default.</summary>
+    public (string Path, string Root)? Launcher { get; set; }
+
     /// <summary>network.cni_plugin_dirs; empty leaves the daemon's default.</summary>
     public List<string> CniPluginDirs { get; } = [];
 
@@ -67,11 +70,12 @@ public sealed class DaemonSettings
 
     private string RuntimeToml()
     {
-        if (DefaultHandler is null && PauseBinary is null && RuncRoot is null) return "";
+        if (DefaultHandler is null && PauseBinary is null && RuncRoot is null && Launcher is null) return "";
         var sb = new StringBuilder("[runtime]\n");
         if (DefaultHandler is not null) sb.Append($"default_handler = \"{DefaultHandler}\"\n");
         if (PauseBinary is not null) sb.Append($"pause_binary = \"{PauseBinary}\"\n");
         if (RuncRoot is not null) sb.Append($"[runtime.handlers.runc]\npath = \"/usr/sbin/runc\"\nroot = \"{RuncRoot}\"\n");
+        if (Launcher is { } l) sb.Append($"[runtime.handlers.criruntime]\npath = \"{l.Path}\"\nroot = \"{l.Root}\"\n");
         return sb.ToString();
     }
 

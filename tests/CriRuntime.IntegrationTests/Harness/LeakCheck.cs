@@ -29,6 +29,7 @@ public sealed record LeakCheck(IReadOnlyDictionary<string, IReadOnlyList<string>
             ["exit files"] = Files(Path.Combine(daemon.Settings.RunRoot, "exits")),
             ["attach links"] = Files(Path.Combine(daemon.Settings.RunRoot, "attach")),
             ["runc containers"] = daemon.Settings.RuncRoot is { } runc ? Files(runc) : [],
+            ["launcher containers"] = daemon.Settings.Launcher is { } launcher ? Files(launcher.Root) : [],
             ["processes naming the test dir"] = ProcessesMentioning(dir),
             ["daemon fds"] = daemon.Pid > 0 ? DaemonFds(daemon.Pid) : [],
         };

@@ -11,15 +11,19 @@ public static class Pods
     /// <summary>Our OCI runtime, built from src/launcher if this checkout has not built it yet.</summary>
     public static string Launcher => LauncherBinary.Value;
 
+    /// <summary>The handler pod tests use by default: our launcher; CRIRUNTIME_TEST_POD_HANDLER=runc runs them on runc.</summary>
+    public static string DefaultHandler { get; } = Environment.GetEnvironmentVariable("CRIRUNTIME_TEST_POD_HANDLER") ?? "criruntime";
+
     /// <summary>
-    /// Pods through runc (until our launcher is in main), the pause binary of this checkout, and a runc state dir
-    /// of the daemon's own.
+    /// Pods through <see cref="DefaultHandler"/>, the pause binary of this checkout, and state dirs of the daemon's
+    /// own for both handlers ("criruntime" = this checkout's launcher, "runc").
     /// </summary>
     public static void Configure(DaemonSettings s)
     {
-        s.DefaultHandler = "runc";
+        s.DefaultHandler = DefaultHandler;
         s.PauseBinary = PauseBinary.Value;
         s.RuncRoot = Path.Combine(s.Dir, "runc");
+        s.Launcher = (Launcher, Path.Combine(s.Dir, "launch"));
     }
 
     /// <summary>

@@ -20,7 +20,7 @@ public sealed class PodLifecycleTests(ITestOutputHelper output) : PodTestBase(ou
         var status = await Daemon.Runtime.PodSandboxStatusAsync(new PodSandboxStatusRequest { PodSandboxId = id, Verbose = true });
         Assert.Equal(PodSandboxState.SandboxReady, status.Status.State);
         Assert.StartsWith(Network.Subnet[..^"0/24".Length], status.Status.Network.Ip);
-        Assert.Equal("runc", status.Status.RuntimeHandler);
+        Assert.Equal(Pods.DefaultHandler, status.Status.RuntimeHandler);
         Assert.Equal("web", status.Status.Metadata.Name);
         using var info = JsonDocument.Parse(status.Info["info"]);
         var netns = info.RootElement.GetProperty("netnsPath").GetString()!;
@@ -110,17 +110,19 @@ public sealed class PodLifecycleTests(ITestOutputHelper output) : PodTestBase(ou
         Assert.Contains("runc", e.Status.Detail);
     }
 
-    [Fact]
-    public async Task RunPodSandbox_LauncherHandler_RunsAndLeavesNothing()
+    [Theory]
+    [InlineData("criruntime", "launch")]
+    [InlineData("runc", "runc")]
+    public async Task RunPodSandbox_EachHandler_RunsAndLeavesNothing(string handler, string stateDir)
     {
         var before = LeakCheck.Take(Daemon, Network, CgroupParent);
-        var state = Path.Combine(Daemon.Settings.Dir, "launch");
+        var state = Path.Combine(Daemon.Settings.Dir, stateDir);
 
-        var id = await RunAsync(Pods.Config("launched", CgroupParent), "criruntime");
+        var id = await RunAsync(Pods.Config("handler-" + handler, CgroupParent), handler);
 
         var (status, info) = await StatusAsync(id);
         Assert.Equal(PodSandboxState.SandboxReady, status.State);
-        Assert.Equal("criruntime", status.RuntimeHandler);
+        Assert.Equal(handler, status.RuntimeHandler);
         Assert.NotEmpty(status.Network.Ip);
         var pid = info.GetProperty("pid").GetInt32();
         Assert.Contains("NSpid:\t" + pid + "\t1", File.ReadAllText($"/proc/{pid}/status"));

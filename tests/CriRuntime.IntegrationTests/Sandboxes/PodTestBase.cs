@@ -25,7 +25,6 @@ public abstract class PodTestBase(ITestOutputHelper output) : IAsyncLifetime
             s.CniPluginDirs.AddRange([Path.Combine(s.Dir, "fake-cni"), "/usr/lib/cni"]);
             network = PodNetwork.For(s);
             s.ExtraToml.Append($"[runtime.handlers.missing]\npath = \"/nonexistent/oci-runtime\"\nroot = \"{s.Dir}/missing\"\n");
-            s.ExtraToml.Append($"[runtime.handlers.criruntime]\npath = \"{Pods.Launcher}\"\nroot = \"{s.Dir}/launch\"\n");
         });
         Network = network!;
         // One pod first: the bridge, the daemon's lazily opened fds (inotify, process pipes) and the JIT all

@@ -22,6 +22,10 @@ internal static class ContainerSpecBuilder
         {
             throw new InvalidArgumentException("a privileged container needs a privileged pod (security_context.privileged on the sandbox)");
         }
+        if (config.CDIDevices.Count > 0)
+        {
+            throw new UnimplementedException($"CDI devices ({config.CDIDevices[0].Name}) are not supported");
+        }
         var ns = sc.NamespaceOptions ?? new NamespaceOption();
         var hostNetwork = ns.Network == NamespaceMode.Node;
         var hostname = input.Pod.Config.Hostname.Length == 0 && hostNetwork ? input.NodeHostname : input.Pod.Config.Hostname;

@@ -278,4 +278,11 @@ public sealed class ContainerSpecBuilderTests
         Assert.Equal("container", root.GetProperty("annotations").GetProperty("io.kubernetes.cri.container-type").GetString());
         Assert.Equal("5a11d", root.GetProperty("annotations").GetProperty("io.kubernetes.cri.sandbox-id").GetString());
     }
+
+    [Fact]
+    public void Unsupported_UserNamespacesAndCdiDevices_AreUnimplemented()
+    {
+        Assert.Throws<UnimplementedException>(() => Build(With(c => c.Sc().NamespaceOptions.UsernsOptions = new UserNamespace { Mode = NamespaceMode.Pod })));
+        Assert.Throws<UnimplementedException>(() => Build(With(c => c.CDIDevices.Add(new CDIDevice { Name = "vendor.com/gpu=0" }))));
+    }
 }

@@ -16,8 +16,8 @@ internal static class ContainerCapabilities
         "CAP_NET_BIND_SERVICE", "CAP_KILL",
     ];
 
-    /// <summary>Every capability Linux knows (capability.h up to CAP_CHECKPOINT_RESTORE), to reject typos.</summary>
-    private static readonly HashSet<string> Known =
+    /// <summary>Every capability Linux knows, indexed by number (capability.h up to CAP_CHECKPOINT_RESTORE).</summary>
+    private static readonly string[] ByNumber =
     [
         "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL", "CAP_SETGID",
         "CAP_SETUID", "CAP_SETPCAP", "CAP_LINUX_IMMUTABLE", "CAP_NET_BIND_SERVICE", "CAP_NET_BROADCAST",
@@ -27,6 +27,12 @@ internal static class ContainerCapabilities
         "CAP_AUDIT_CONTROL", "CAP_SETFCAP", "CAP_MAC_OVERRIDE", "CAP_MAC_ADMIN", "CAP_SYSLOG", "CAP_WAKE_ALARM",
         "CAP_BLOCK_SUSPEND", "CAP_AUDIT_READ", "CAP_PERFMON", "CAP_BPF", "CAP_CHECKPOINT_RESTORE",
     ];
+
+    private static readonly HashSet<string> Known = [.. ByNumber];
+
+    /// <summary>The names of the capabilities set in a mask such as /proc/self/status CapBnd (unknown bits dropped).</summary>
+    public static List<string> FromMask(ulong mask) =>
+        [.. ByNumber.Where((_, bit) => (mask & (1UL << bit)) != 0)];
 
     /// <exception cref="InvalidArgumentException">An unknown capability, or one the host's bounding set lacks.</exception>
     public static SpecCapabilities Build(Capability? requested, bool privileged, IReadOnlyList<string> hostCaps)

@@ -7,8 +7,10 @@ namespace CriRuntime.Oci;
 
 /// <summary>
 /// The container's mounts in containerd's order: the defaults (/proc, /dev, /dev/pts, /dev/mqueue, /sys,
-/// /sys/fs/cgroup), the pod's hostname/hosts/resolv.conf/shm, image volumes, then the CRI mounts sorted by depth
-/// so a parent is mounted before its children. A CRI mount replaces any earlier mount of the same destination.
+/// /sys/fs/cgroup), then the bind mounts (CRI mounts, the pod's hostname/hosts/resolv.conf/shm, image volumes)
+/// sorted by depth so a parent is mounted before its children. A CRI mount replaces a default, pod or volume
+/// mount of the same destination. Host paths are used as given: the caller creates missing ones and resolves
+/// symlinks first (containerd does both), then runs <see cref="MountPropagationCheck"/>.
 /// </summary>
 internal static class ContainerMounts
 {
@@ -37,47 +39,57 @@ internal static class ContainerMounts
         }
         var criDestinations = cri.Select(m => Clean(m.ContainerPath)).ToHashSet(StringComparer.Ordinal);
 
-        var mounts = Defaults(privileged).Where(m => !criDestinations.Contains(m.Destination)).ToList();
-        foreach (var pod in PodMounts(input, readonlyRootfs))
+        // The bind mounts: CRI ones, then the pod's files and image volumes unless a CRI mount has their place.
+        string? rootfsPropagation = null;
+        var binds = new List<SpecMount>();
+        foreach (var m in cri)
         {
-            if (!criDestinations.Contains(pod.Destination)) mounts.Add(pod);
+            var (mount, propagation) = FromCri(m);
+            // The rootfs must propagate too, or the mount under it stops receiving/sending events (containerd).
+            if (propagation == "rshared") rootfsPropagation = "rshared";
+            else if (propagation == "rslave" && rootfsPropagation is null) rootfsPropagation = "rslave";
+            binds.Add(mount);
         }
+        binds.AddRange(PodMounts(input, readonlyRootfs).Where(m => !criDestinations.Contains(m.Destination)));
 
         var volumeDirs = new List<string>();
         foreach (var volume in (input.Image?.Volumes?.Keys ?? []).Order(StringComparer.Ordinal))
         {
             var dest = Clean(volume);
-            if (criDestinations.Contains(dest) || mounts.Any(m => m.Destination == dest)) continue;
+            if (binds.Any(m => m.Destination == dest)) continue;
             // The volume's host dir is named by a hash of its path: never a path the image controls.
             var dir = Path.Combine(input.VolumesDir, Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(dest)))[..32]);
             volumeDirs.Add(dir);
-            mounts.Add(new SpecMount(dest, "bind", dir, ["rbind", "rprivate", "rw"]));
+            binds.Add(new SpecMount(dest, "bind", dir, ["rbind", "rprivate", "rw"]));
         }
+        var bindDestinations = binds.Select(m => m.Destination).ToHashSet(StringComparer.Ordinal);
 
-        string? rootfsPropagation = null;
-        foreach (var m in cri.OrderBy(m => Clean(m.ContainerPath).Count(c => c == '/')))
-        {
-            var propagation = m.Propagation switch
-            {
-                MountPropagation.PropagationHostToContainer => "rslave",
-                MountPropagation.PropagationBidirectional => "rshared",
-                _ => "rprivate",
-            };
-            // The rootfs must propagate too, or the mount under it stops receiving/sending events (containerd).
-            if (propagation == "rshared") rootfsPropagation = "rshared";
-            else if (propagation == "rslave" && rootfsPropagation is null) rootfsPropagation = "rslave";
-
-            var options = new List<string> { "rbind", propagation, m.Readonly ? "ro" : "rw" };
-            if (m.RecursiveReadOnly)
-            {
-                if (!m.Readonly) throw new InvalidArgumentException($"mount {m.ContainerPath}: recursive_read_only requires readonly");
-                if (propagation != "rprivate") throw new InvalidArgumentException($"mount {m.ContainerPath}: recursive_read_only requires private propagation");
-                options[2] = "rro";
-            }
-            mounts.RemoveAll(x => x.Destination == Clean(m.ContainerPath));
-            mounts.Add(new SpecMount(Clean(m.ContainerPath), "bind", m.HostPath, options));
-        }
+        // Defaults a bind mount replaces are left out, and everything under /dev when /dev itself is bound.
+        var mounts = Defaults(privileged)
+            .Where(m => !bindDestinations.Contains(m.Destination))
+            .Where(m => !(bindDestinations.Contains("/dev") && m.Destination.StartsWith("/dev/", StringComparison.Ordinal)))
+            .ToList();
+        // Parents before children (a stable sort by depth), so no mount hides a deeper one.
+        mounts.AddRange(binds.OrderBy(m => m.Destination == "/" ? 0 : m.Destination.Count(c => c == '/')));
         return new Result(mounts, rootfsPropagation, volumeDirs, warnings);
+    }
+
+    private static (SpecMount Mount, string Propagation) FromCri(Mount m)
+    {
+        var propagation = m.Propagation switch
+        {
+            MountPropagation.PropagationHostToContainer => "rslave",
+            MountPropagation.PropagationBidirectional => "rshared",
+            _ => "rprivate",
+        };
+        var options = new List<string> { "rbind", propagation, m.Readonly ? "ro" : "rw" };
+        if (m.RecursiveReadOnly)
+        {
+            if (!m.Readonly) throw new InvalidArgumentException($"mount {m.ContainerPath}: recursive_read_only requires readonly");
+            if (propagation != "rprivate") throw new InvalidArgumentException($"mount {m.ContainerPath}: recursive_read_only requires private propagation");
+            options[2] = "rro";
+        }
+        return (new SpecMount(Clean(m.ContainerPath), "bind", m.HostPath, options), propagation);
     }
 
     private static List<SpecMount> Defaults(bool privileged) =>

@@ -4,13 +4,13 @@ using CriRuntime.Errors;
 namespace CriRuntime.Oci;
 
 /// <summary>
-/// linux.resources from the CRI LinuxContainerResources: zero means unset, as in containerd. Swap: the CRI value
-/// when set, else the memory limit (no swap on top of it, as CRI-O and containerd do when swap is not configured).
+/// linux.resources from the CRI LinuxContainerResources: zero means unset, as in containerd. Swap (only where the
+/// kernel accounts it): the CRI value when set, else the memory limit, so the container does not swap by default.
+/// Hugepage limits without a hugetlb controller are skipped with a warning (containerd's default tolerance).
 /// </summary>
 internal static class ContainerResources
 {
-    public static SpecResources Build(LinuxContainerResources? r, IReadOnlyList<HostDevice> devices, bool privileged,
-        long? pidsLimit, bool cgroupV2)
+    public static SpecResources Build(LinuxContainerResources? r, ContainerSpecInput input, bool privileged, List<string> warnings)
     {
         r ??= new LinuxContainerResources();
         if (r.CpuPeriod < 0 || r.CpuShares < 0 || r.MemoryLimitInBytes < 0)
@@ -27,24 +27,30 @@ internal static class ContainerResources
                 Mems = r.CpusetMems.Length == 0 ? null : r.CpusetMems,
             }
             : null;
-        var memory = r.MemoryLimitInBytes != 0
-            ? new SpecMemory
-            {
-                Limit = r.MemoryLimitInBytes,
-                Swap = r.MemorySwapLimitInBytes != 0 ? r.MemorySwapLimitInBytes : r.MemoryLimitInBytes,
-            }
+        long? swap = !input.SwapAvailable ? null
+            : r.MemorySwapLimitInBytes != 0 ? r.MemorySwapLimitInBytes
+            : r.MemoryLimitInBytes != 0 ? r.MemoryLimitInBytes : null;
+        var memory = r.MemoryLimitInBytes != 0 || swap is not null
+            ? new SpecMemory { Limit = r.MemoryLimitInBytes == 0 ? null : r.MemoryLimitInBytes, Swap = swap }
             : null;
-        if (r.Unified.Count > 0 && !cgroupV2)
+        List<SpecHugepageLimit>? hugepages = r.HugepageLimits.Count == 0 ? null
+            : [.. r.HugepageLimits.Select(h => new SpecHugepageLimit(h.PageSize, h.Limit))];
+        if (hugepages is not null && !input.HugetlbAvailable)
+        {
+            warnings.Add("hugepage limits ignored: the host has no hugetlb cgroup controller");
+            hugepages = null;
+        }
+        if (r.Unified.Count > 0 && !input.CgroupV2)
         {
             throw new InvalidArgumentException("unified cgroup resources need cgroup v2; this host uses cgroup v1");
         }
         return new SpecResources
         {
-            Devices = DeviceRules(devices, privileged),
+            Devices = DeviceRules(input.HostDevices, privileged),
             Cpu = cpu,
             Memory = memory,
-            Pids = pidsLimit is { } p ? new SpecPids(p) : null,
-            HugepageLimits = r.HugepageLimits.Count == 0 ? null : [.. r.HugepageLimits.Select(h => new SpecHugepageLimit(h.PageSize, h.Limit))],
+            Pids = input.PidsLimit is { } p ? new SpecPids(p) : null,
+            HugepageLimits = hugepages,
             Unified = r.Unified.Count == 0 ? null : new Dictionary<string, string>(r.Unified),
         };
     }

@@ -58,7 +58,7 @@ internal static class ContainerSpecBuilder
             {
                 Namespaces = ContainerNamespaces.Build(ns, input.Pod),
                 Sysctl = sysctls.Count == 0 ? null : sysctls,
-                Resources = ContainerResources.Build(config.Linux?.Resources, input.HostDevices, privileged, input.PidsLimit, input.CgroupV2),
+                Resources = ContainerResources.Build(config.Linux?.Resources, input, privileged, mounts.Warnings),
                 CgroupsPath = CgroupsPath(input.Pod.CgroupParent, input.ContainerId),
                 Seccomp = ContainerSecurity.Seccomp(sc, privileged, caps.Effective, input.LocalhostSeccomp),
                 MaskedPaths = masked,

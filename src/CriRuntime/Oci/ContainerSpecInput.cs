@@ -45,6 +45,12 @@ internal sealed record ContainerSpecInput
     /// <summary>Whether cgroup v2 is the host's hierarchy (unified resources only apply there).</summary>
     public bool CgroupV2 { get; init; }
 
+    /// <summary>Whether the kernel accounts swap (memory.memsw.* on v1, memory.swap.max on v2).</summary>
+    public bool SwapAvailable { get; init; } = true;
+
+    /// <summary>Whether the hugetlb cgroup controller exists (it does not on this dev VM).</summary>
+    public bool HugetlbAvailable { get; init; } = true;
+
     /// <summary>pids.max for every container (CRI has no per-container field; CRI-O's pids_limit), or null.</summary>
     public long? PidsLimit { get; init; }
 

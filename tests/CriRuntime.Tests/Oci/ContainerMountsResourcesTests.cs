@@ -130,4 +130,38 @@ public sealed class ContainerMountsResourcesTests
         Assert.Throws<InvalidArgumentException>(() => ContainerSpecBuilder.Build(Input(unified)));
         Assert.Equal("1000000", ContainerSpecBuilder.Build(Input(unified) with { CgroupV2 = true }).Spec.Linux.Resources!.Unified!["memory.high"]);
     }
+
+    [Fact]
+    public void Resources_NoSwapAccountingOrHugetlb_LeavesThemOut()
+    {
+        var config = With(c =>
+        {
+            c.Linux.Resources.MemoryLimitInBytes = 100;
+            c.Linux.Resources.HugepageLimits.Add(new HugepageLimit { PageSize = "2MB", Limit = 1 << 21 });
+        });
+
+        var result = ContainerSpecBuilder.Build(Input(config) with { SwapAvailable = false, HugetlbAvailable = false });
+
+        Assert.Equal(new SpecMemory { Limit = 100 }, result.Spec.Linux.Resources!.Memory);
+        Assert.Null(result.Spec.Linux.Resources.HugepageLimits);
+        Assert.Contains(result.Warnings, w => w.Contains("hugetlb", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Mounts_CriParentOfPodFile_IsMountedFirst_AndCriDevDropsDefaultsUnderDev()
+    {
+        var config = With(c =>
+        {
+            c.Mounts.Add(new Mount { ContainerPath = "/etc", HostPath = "/srv/etc" });
+            c.Mounts.Add(new Mount { ContainerPath = "/dev", HostPath = "/srv/dev" });
+        });
+
+        var mounts = ContainerSpecBuilder.Build(Input(config)).Spec.Mounts.Select(m => m.Destination).ToList();
+
+        Assert.True(mounts.IndexOf("/etc") < mounts.IndexOf("/etc/hosts"));
+        Assert.DoesNotContain("/dev/pts", mounts);
+        Assert.DoesNotContain("/dev/mqueue", mounts);
+        Assert.Contains("/dev/shm", mounts);
+        Assert.Equal(["/proc", "/sys", "/sys/fs/cgroup"], mounts.Take(3));
+    }
 }

@@ -16,7 +16,11 @@ internal static class ContainerSecurity
     public static readonly IReadOnlyList<string> DefaultReadonlyPaths =
         ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"];
 
-    /// <summary>The CRI lists replace the defaults when kubelet sends them; privileged containers get none.</summary>
+    /// <summary>
+    /// The CRI lists replace the defaults when kubelet sends them (it always does for procMount Default); an empty
+    /// list gets the defaults, not nothing: procMount Unmasked, the only way kubelet sends none, needs user
+    /// namespaces, which CriRuntime refuses anyway, and crictl users get the safe default. Privileged: none.
+    /// </summary>
     public static (List<string>? Masked, List<string>? Readonly) Paths(LinuxContainerSecurityContext sc, bool privileged)
     {
         if (privileged) return (null, null);
@@ -32,6 +36,10 @@ internal static class ContainerSecurity
     public static SpecSeccomp? Seccomp(LinuxContainerSecurityContext sc, bool privileged, IReadOnlyCollection<string> caps, SpecSeccomp? localhost)
     {
         if (privileged) return null;
+        if (sc.Seccomp is { LocalhostRef.Length: > 0 } p && p.ProfileType != SecurityProfile.Types.ProfileType.Localhost)
+        {
+            throw new InvalidArgumentException("seccomp localhost_ref must only be set when profile_type is Localhost");
+        }
         var kind = sc.Seccomp?.ProfileType switch
         {
             SecurityProfile.Types.ProfileType.RuntimeDefault => "runtime/default",

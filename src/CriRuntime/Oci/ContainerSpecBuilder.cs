@@ -28,7 +28,8 @@ internal static class ContainerSpecBuilder
         }
         var ns = sc.NamespaceOptions ?? new NamespaceOption();
         var hostNetwork = ns.Network == NamespaceMode.Node;
-        var hostname = input.Pod.Config.Hostname.Length == 0 && hostNetwork ? input.NodeHostname : input.Pod.Config.Hostname;
+        // containerd: a pod without a hostname (host network, usually) reports the node's in HOSTNAME.
+        var hostname = input.Pod.Config.Hostname.Length == 0 ? input.NodeHostname : input.Pod.Config.Hostname;
 
         var caps = ContainerCapabilities.Build(sc.Capabilities, privileged, input.HostCapabilities);
         var mounts = ContainerMounts.Build(input, privileged, sc.ReadonlyRootfs);

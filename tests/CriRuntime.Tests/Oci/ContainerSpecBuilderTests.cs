@@ -182,6 +182,7 @@ public sealed class ContainerSpecBuilderTests
             c.Sc().Seccomp = null;
             c.Sc().SeccompProfilePath = "bogus";
         })));
+        Assert.Throws<InvalidArgumentException>(() => Build(With(c => c.Sc().Seccomp.LocalhostRef = "/p.json")));
     }
 
     [Fact]

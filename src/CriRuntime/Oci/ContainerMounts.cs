@@ -20,23 +20,7 @@ internal static class ContainerMounts
     {
         var warnings = new List<string>();
         var cri = input.Config.Mounts.ToList();
-        foreach (var m in cri)
-        {
-            if (m.ContainerPath.Length == 0 || !m.ContainerPath.StartsWith('/'))
-            {
-                throw new InvalidArgumentException($"mount container_path \"{m.ContainerPath}\" is not an absolute path");
-            }
-            if (m.HostPath.Length == 0) throw new InvalidArgumentException($"mount {m.ContainerPath} has no host_path");
-            if (m.Image is not null && m.Image.Image.Length > 0)
-            {
-                throw new UnimplementedException($"image volume mounts (mount {m.ContainerPath} of image {m.Image.Image}) are not supported");
-            }
-            if (m.UidMappings.Count > 0 || m.GidMappings.Count > 0)
-            {
-                throw new UnimplementedException($"id-mapped mounts ({m.ContainerPath}) are not supported");
-            }
-            if (m.SelinuxRelabel) warnings.Add($"mount {m.ContainerPath}: selinux_relabel ignored (SELinux is not supported)");
-        }
+        foreach (var m in cri) Validate(m, warnings);
         var criDestinations = cri.Select(m => Clean(m.ContainerPath)).ToHashSet(StringComparer.Ordinal);
 
         // The bind mounts: CRI ones, then the pod's files and image volumes unless a CRI mount has their place.
@@ -72,6 +56,24 @@ internal static class ContainerMounts
         // Parents before children (a stable sort by depth), so no mount hides a deeper one.
         mounts.AddRange(binds.OrderBy(m => m.Destination == "/" ? 0 : m.Destination.Count(c => c == '/')));
         return new Result(mounts, rootfsPropagation, volumeDirs, warnings);
+    }
+
+    private static void Validate(Mount m, List<string> warnings)
+    {
+        if (m.ContainerPath.Length == 0 || !m.ContainerPath.StartsWith('/'))
+        {
+            throw new InvalidArgumentException($"mount container_path \"{m.ContainerPath}\" is not an absolute path");
+        }
+        if (m.Image is not null && m.Image.Image.Length > 0)
+        {
+            throw new UnimplementedException($"image volume mounts (mount {m.ContainerPath} of image {m.Image.Image}) are not supported");
+        }
+        if (m.UidMappings.Count > 0 || m.GidMappings.Count > 0)
+        {
+            throw new UnimplementedException($"id-mapped mounts ({m.ContainerPath}) are not supported");
+        }
+        if (m.HostPath.Length == 0) throw new InvalidArgumentException($"mount {m.ContainerPath} has no host_path");
+        if (m.SelinuxRelabel) warnings.Add($"mount {m.ContainerPath}: selinux_relabel ignored (SELinux is not supported)");
     }
 
     private static (SpecMount Mount, string Propagation) FromCri(Mount m)

@@ -55,6 +55,16 @@ public sealed class ContainerMountsResourcesTests
     }
 
     [Fact]
+    public void Mounts_ImageVolumeMount_IsUnimplemented()
+    {
+        Assert.Throws<UnimplementedException>(() => ContainerSpecBuilder.Build(Input(With(c => c.Mounts.Add(new Mount
+        {
+            ContainerPath = "/models",
+            Image = new ImageSpec { Image = "registry.example/models:1" },
+        })))));
+    }
+
+    [Fact]
     public void Mounts_ImageVolumes_AreEmptyDirsUnderTheVolumesDir_NeverImagePaths()
     {
         var image = new ImageConfig

@@ -25,7 +25,7 @@ internal static class RootfsFiles
         {
             return null;
         }
-        catch (LinuxException e)
+        catch (IOException e)
         {
             throw new OperationFailedException($"reading {path} of the image: {e.Message}", e);
         }

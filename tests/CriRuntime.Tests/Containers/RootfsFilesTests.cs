@@ -40,6 +40,21 @@ public sealed class RootfsFilesTests : IDisposable
     }
 
     [Fact]
+    public void ReadText_Fifo_IsNeverOpened()
+    {
+        Directory.CreateDirectory(Path.Combine(_root, "etc"));
+        var fifo = Path.Combine(_root, "etc/passwd");
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", [fifo]))
+        {
+            mkfifo.WaitForExit();
+            Assert.Equal(0, mkfifo.ExitCode);
+        }
+
+        var e = Assert.Throws<OperationFailedException>(() => RootfsFiles.ReadText(_root, "/etc/passwd"));
+        Assert.Contains("not a regular file", e.Message);
+    }
+
+    [Fact]
     public void ReadText_Directory_IsOperationFailed()
     {
         Directory.CreateDirectory(Path.Combine(_root, "etc/passwd"));
@@ -47,3 +62,4 @@ public sealed class RootfsFilesTests : IDisposable
         Assert.Throws<OperationFailedException>(() => RootfsFiles.ReadText(_root, "/etc/passwd"));
     }
 }
+

@@ -33,6 +33,7 @@ internal static class ContainerSpecBuilder
 
         var caps = ContainerCapabilities.Build(sc.Capabilities, privileged, input.HostCapabilities);
         var mounts = ContainerMounts.Build(input, privileged, sc.ReadonlyRootfs);
+        var warnings = mounts.Warnings;
         var (masked, readonlyPaths) = ContainerSecurity.Paths(sc, privileged);
         var oomScoreAdj = config.Linux?.Resources?.OomScoreAdj ?? 0;
         var sysctls = SysctlPolicy.Validate((IReadOnlyDictionary<string, string>?)input.Pod.Config.Linux?.Sysctls ?? new Dictionary<string, string>(),
@@ -59,7 +60,7 @@ internal static class ContainerSpecBuilder
             {
                 Namespaces = ContainerNamespaces.Build(ns, input.Pod),
                 Sysctl = sysctls.Count == 0 ? null : sysctls,
-                Resources = ContainerResources.Build(config.Linux?.Resources, input, privileged, mounts.Warnings),
+                Resources = ContainerResources.Build(config.Linux?.Resources, input, privileged, warnings),
                 CgroupsPath = CgroupsPath(input.Pod.CgroupParent, input.ContainerId),
                 Seccomp = ContainerSecurity.Seccomp(sc, privileged, caps.Effective, input.LocalhostSeccomp),
                 MaskedPaths = masked,
@@ -68,7 +69,7 @@ internal static class ContainerSpecBuilder
                 RootfsPropagation = mounts.RootfsPropagation,
             },
         };
-        return new ContainerSpecResult(spec, mounts.VolumeDirs, mounts.Warnings);
+        return new ContainerSpecResult(spec, mounts.VolumeDirs, warnings);
     }
 
     /// <summary><c>&lt;pod cgroup parent&gt;/&lt;container id&gt;</c>, cgroupfs form, as containerd names it.</summary>

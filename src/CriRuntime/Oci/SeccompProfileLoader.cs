@@ -55,7 +55,7 @@ internal static class SeccompProfileLoader
             }
             return profile;
         }
-        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException or KeyNotFoundException)
         {
             throw Bad(source, e.Message);
         }

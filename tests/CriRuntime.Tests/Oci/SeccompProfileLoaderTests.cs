@@ -33,6 +33,9 @@ public sealed class SeccompProfileLoaderTests
     [InlineData("""{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["read"],"action":"ALLOW"}]}""")]
     [InlineData("""{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["read"],"action":"SCMP_ACT_ALLOW","args":[{"index":0,"value":1,"op":"LT"}]}]}""")]
     [InlineData("""{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"action":"SCMP_ACT_ALLOW"}]}""")]
+    [InlineData("""{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["read"],"action":"SCMP_ACT_ALLOW","args":[{"value":1,"op":"SCMP_CMP_EQ"}]}]}""")]
+    [InlineData("""{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":[1],"action":"SCMP_ACT_ALLOW"}]}""")]
+    [InlineData("""{"defaultAction":"SCMP_ACT_ERRNO","defaultErrnoRet":-1}""")]
     public void Parse_Invalid_IsInvalidArgument(string json)
     {
         var e = Assert.Throws<InvalidArgumentException>(() => SeccompProfileLoader.Parse(json, "bad.json"));

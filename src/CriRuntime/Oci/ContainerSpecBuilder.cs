@@ -36,6 +36,7 @@ internal static class ContainerSpecBuilder
         var warnings = mounts.Warnings;
         var (masked, readonlyPaths) = ContainerSecurity.Paths(sc, privileged);
         var oomScoreAdj = config.Linux?.Resources?.OomScoreAdj ?? 0;
+        if (oomScoreAdj is < -1000 or > 1000) throw new InvalidArgumentException($"oom_score_adj {oomScoreAdj} is outside -1000..1000");
         var sysctls = SysctlPolicy.Validate((IReadOnlyDictionary<string, string>?)input.Pod.Config.Linux?.Sysctls ?? new Dictionary<string, string>(),
             hostNetwork, ns.Ipc == NamespaceMode.Node);
 
@@ -50,7 +51,7 @@ internal static class ContainerSpecBuilder
                 Cwd = ContainerArgs.WorkingDir(config.WorkingDir, input.Image?.WorkingDir),
                 Capabilities = caps,
                 NoNewPrivileges = sc.NoNewPrivs,
-                OomScoreAdj = checked((int)oomScoreAdj),
+                OomScoreAdj = (int)oomScoreAdj,
                 ApparmorProfile = ContainerSecurity.AppArmor(sc, privileged, input.AppArmorAvailable),
             },
             Root = new SpecRoot(input.RootfsPath, sc.ReadonlyRootfs),

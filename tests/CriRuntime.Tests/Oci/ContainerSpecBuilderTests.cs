@@ -233,6 +233,15 @@ public sealed class ContainerSpecBuilderTests
         Assert.Contains("ro", spec.Mounts.Single(m => m.Destination == "/etc/hosts").Options);
     }
 
+    [Theory]
+    [InlineData(-1001)]
+    [InlineData(1001)]
+    [InlineData(long.MaxValue)]
+    public void OomScoreAdj_OutOfRange_IsInvalidArgument(long value)
+    {
+        Assert.Throws<InvalidArgumentException>(() => Build(With(c => c.Linux.Resources.OomScoreAdj = value)));
+    }
+
     [Fact]
     public void Sysctls_FromThePod_ValidatedByPolicy()
     {

@@ -9,7 +9,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 
 .PHONY: all deps build daemon native debug run install test unit-test integration-test native-test \
-        check-wire lint fmt bench bench-startup bench-launcher bench-authority bench-pods bench-pull clean
+        check-wire lint fmt bench bench-all bench-startup bench-launcher bench-authority bench-pull bench-pods clean
 
 all: build
 
@@ -22,9 +22,11 @@ build: deps daemon native
 daemon:
 	$(DOTNET) publish src/CriRuntime/CriRuntime.csproj -c Release -r linux-x64 -o $(OUT) --nologo -v quiet
 
+## native: our OCI runtime (criruntime-launch) and the pods' pause binary, into out/bin
 native:
 	$(MAKE) -C src/launcher
 	@mkdir -p $(OUT) && install -m 0755 src/launcher/out/criruntime-launch $(OUT)/
+	$(MAKE) -C src/pause OUT=$(CURDIR)/$(OUT)
 
 ## debug: the JIT build used by `dotnet test` while developing
 debug:
@@ -34,7 +36,7 @@ debug:
 install: build
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(SYSCONFDIR)/criruntime $(DESTDIR)$(CNI_CONF_DIR)
 	install -m 0755 $(DAEMON) $(DESTDIR)$(PREFIX)/bin/criruntime
-	@for f in $(OUT)/criruntime-launch $(OUT)/criruntime-pause; do [ ! -f $$f ] || install -m 0755 $$f $(DESTDIR)$(PREFIX)/bin/; done
+	install -m 0755 $(OUT)/criruntime-launch $(OUT)/criruntime-pause $(DESTDIR)$(PREFIX)/bin/
 	@[ -f $(DESTDIR)$(SYSCONFDIR)/criruntime/criruntime.toml ] || $(DAEMON) config > $(DESTDIR)$(SYSCONFDIR)/criruntime/criruntime.toml
 	@ls $(DESTDIR)$(CNI_CONF_DIR)/*.conf* >/dev/null 2>&1 || install -m 0644 cni/10-criruntime.conflist $(DESTDIR)$(CNI_CONF_DIR)/
 
@@ -67,7 +69,11 @@ fmt:
 	@git ls-files 'src/*.c' 'src/*.h' 'tests/*.c' | xargs -r clang-format -i
 
 ## bench: figures, not tests (see README)
-bench: bench-startup bench-launcher bench-authority bench-pods bench-pull
+bench: build
+	hack/bench
+
+## bench-all: the comparison table, then every focused benchmark
+bench-all: bench bench-startup bench-launcher bench-authority bench-pull bench-pods
 
 bench-launcher: native
 	hack/bench-launcher
@@ -78,13 +84,14 @@ bench-startup: build
 bench-authority: build
 	hack/bench-authority
 
-bench-pods: build
-	hack/bench-pods
-
 bench-pull: build
 	hack/bench-pull
+
+bench-pods: build
+	hack/bench-pods
 
 clean:
 	rm -rf out
 	$(DOTNET) clean CriRuntime.sln --nologo -v quiet
 	$(MAKE) -C src/launcher clean
+	$(MAKE) -C src/pause clean OUT=$(CURDIR)/$(OUT)

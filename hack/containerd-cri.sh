@@ -7,6 +7,7 @@
 #
 #   hack/containerd-cri.sh start DIR REGISTRY [PAUSE_ARCHIVE]    prints the socket path once CRI answers
 #   hack/containerd-cri.sh stop DIR
+# CNI_CONFLIST=FILE uses that conflist instead of cni/10-criruntime.conflist (e.g. to share a host-local dataDir).
 set -euo pipefail
 
 [ $# -ge 2 ] || { sed -n '2,7p' "$0" >&2; exit 2; }
@@ -18,7 +19,7 @@ case $cmd in
   start)
     registry=$3 pause_archive=${4:-}
     mkdir -p "$dir/certs.d/$registry" "$dir/cni"
-    cp "$repo/cni/10-criruntime.conflist" "$dir/cni/"
+    cp "${CNI_CONFLIST:-$repo/cni/10-criruntime.conflist}" "$dir/cni/10-criruntime.conflist"
     cat > "$dir/certs.d/$registry/hosts.toml" <<TOML
 server = "http://$registry"
 [host."http://$registry"]

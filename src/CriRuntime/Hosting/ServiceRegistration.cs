@@ -31,6 +31,14 @@ internal static class ServiceRegistration
 
         services.AddSingleton<RuntimeReadiness>();
         services.AddSingleton<ContainerEventBus>();
+        services.AddSingleton(new StorageLayout(options.Root));
+        services.AddSingleton<BlobStore>();
+        services.AddSingleton<LayerStore>();
+        services.AddSingleton<ImageStore>();
+        services.AddSingleton(new RegistryEndpoints(options.Image));
+        services.AddSingleton<RegistryHttpClients>();
+        services.AddSingleton<ImagePuller>();
+        services.AddSingleton<LocalImages>();
         services.AddSingleton<RuntimeHandlers>();
         services.AddSingleton<OciRuntime>();
         services.AddSingleton<IContainerMonitor, ConmonMonitor>();
@@ -41,14 +49,6 @@ internal static class ServiceRegistration
         services.AddSingleton<IPodContainers, NoPodContainers>();
         services.AddSingleton<SandboxService>();
         services.AddHostedService<SandboxRecovery>();
-        services.AddSingleton(new StorageLayout(options.Root));
-        services.AddSingleton<BlobStore>();
-        services.AddSingleton<LayerStore>();
-        services.AddSingleton<ImageStore>();
-        services.AddSingleton(new RegistryEndpoints(options.Image));
-        services.AddSingleton<RegistryHttpClients>();
-        services.AddSingleton<ImagePuller>();
-        services.AddSingleton<LocalImages>();
     }
 
     public static void MapCriRuntime(this WebApplication app)

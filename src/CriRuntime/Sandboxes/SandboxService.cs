@@ -200,16 +200,20 @@ internal sealed partial class SandboxService(
             File.WriteAllBytes(Path.Combine(r.Dir, "config.json"), JsonSerializer.SerializeToUtf8Bytes(spec, OciJsonContext.Default.RuntimeSpec));
             return Task.CompletedTask;
         });
-        var created = await rollback.StepAsync("create pause container", () =>
+        MonitoredContainer? started = null;
+        var created = await rollback.StepAsync("create pause container", async () =>
         {
             rollback.OnUndo("create pause container", async () =>
             {
                 await runtime.DeleteAsync(request.Handler, r.Id, CancellationToken.None);
+                // conmon writes its exit file as it exits: cleaning up before that would leave the file behind.
+                if (started is { } c) await Processes.WaitForExitAsync(c.MonitorPid, c.MonitorStartTime, MonitorExitWait);
                 monitor.Cleanup(r.Id);
                 Cgroups.RemoveEverywhere(r.CgroupsPath);
             });
             var name = $"k8s_POD_{request.Config.Metadata.Name}_{request.Config.Metadata.Namespace}_{request.Config.Metadata.Uid}_{request.Config.Metadata.Attempt}";
-            return monitor.CreateAsync(new MonitorRequest(r.Id, name, request.Handler, r.Dir, Path.Combine(r.Dir, "pause.log")), cancellationToken);
+            started = await monitor.CreateAsync(new MonitorRequest(r.Id, name, request.Handler, r.Dir, Path.Combine(r.Dir, "pause.log")), cancellationToken);
+            return started;
         });
         await rollback.StepAsync("start pause container", () => runtime.StartAsync(request.Handler, r.Id, cancellationToken));
         return created;

@@ -21,10 +21,12 @@ internal static class LayerUnpacker
     {
         Directory.CreateDirectory(root);
         var directoryTimes = new List<(string Path, DateTimeOffset Time)>();
-        await using var reader = new TarReader(tar, leaveOpen: true);
-        while (await reader.GetNextEntryAsync(copyData: false, cancellationToken).ConfigureAwait(false) is { } entry)
+        var tap = new PaxXattrTap(tar);
+        await using var reader = new TarReader(tap, leaveOpen: true);
+        for (var index = 0; await reader.GetNextEntryAsync(copyData: false, cancellationToken).ConfigureAwait(false) is { } entry; index++)
         {
-            await ApplyAsync(entry, root, directoryTimes, cancellationToken).ConfigureAwait(false);
+            var rawXattrs = tap.XattrsOf(index, entry.Name);
+            await ApplyAsync(entry, rawXattrs, root, directoryTimes, cancellationToken).ConfigureAwait(false);
         }
         // Children change their directory's mtime, so directories get theirs last, deepest first.
         for (var i = directoryTimes.Count - 1; i >= 0; i--)
@@ -33,7 +35,8 @@ internal static class LayerUnpacker
         }
     }
 
-    private static async Task ApplyAsync(TarEntry entry, string root, List<(string, DateTimeOffset)> directoryTimes, CancellationToken cancellationToken)
+    private static async Task ApplyAsync(TarEntry entry, IReadOnlyDictionary<string, byte[]>? rawXattrs, string root,
+        List<(string, DateTimeOffset)> directoryTimes, CancellationToken cancellationToken)
     {
         if (entry.EntryType is TarEntryType.GlobalExtendedAttributes) return;
         var components = SplitPath(entry.Name);
@@ -89,7 +92,7 @@ internal static class LayerUnpacker
             default:
                 throw Invalid(entry.Name, $"unsupported tar entry type {entry.EntryType}");
         }
-        ApplyMetadata(entry, path);
+        ApplyMetadata(entry, rawXattrs, path);
     }
 
     /// <summary>Splits an entry name into clean components; ".." anywhere is rejected rather than resolved.</summary>
@@ -167,32 +170,33 @@ internal static class LayerUnpacker
         FileNodes.MakeNode(path, FileNodes.S_IFCHR, 0, 0);
     }
 
-    private static void ApplyMetadata(TarEntry entry, string path)
+    private static void ApplyMetadata(TarEntry entry, IReadOnlyDictionary<string, byte[]>? rawXattrs, string path)
     {
         var isSymlink = entry.EntryType == TarEntryType.SymbolicLink;
         FileNodes.LChown(path, entry.Uid, entry.Gid);
         // After chown, which clears setuid/setgid.
         if (!isSymlink) FileNodes.Chmod(path, (uint)entry.Mode);
-        if (entry is PaxTarEntry pax)
+        if (rawXattrs is not null)
         {
+            foreach (var (name, value) in rawXattrs) SetXattr(path, name, value);
+        }
+        else if (entry is PaxTarEntry pax)
+        {
+            // The tap lost track of this entry: only what survived TarReader's UTF-8 decoding can be applied.
             foreach (var (key, value) in pax.ExtendedAttributes)
             {
-                if (!key.StartsWith(PaxXattrPrefix, StringComparison.Ordinal)) continue;
-                SetXattr(path, key[PaxXattrPrefix.Length..], value);
+                if (!key.StartsWith(PaxXattrPrefix, StringComparison.Ordinal) || value.Contains('\uFFFD')) continue;
+                SetXattr(path, key[PaxXattrPrefix.Length..], Encoding.UTF8.GetBytes(value));
             }
         }
         if (entry.EntryType != TarEntryType.Directory) FileNodes.SetTimes(path, entry.ModificationTime, entry.ModificationTime);
     }
 
-    private static void SetXattr(string path, string name, string value)
+    private static void SetXattr(string path, string name, byte[] value)
     {
-        // A replacement character means the raw value was not UTF-8 and is lost: better no xattr than a wrong one.
-        if (value.Contains('\uFFFD')) return;
         try
         {
-            // TarReader decodes pax values as UTF-8, so text xattrs round-trip; binary ones (security.capability)
-            // are lossy through that API and are among the security.* names skipped on failure.
-            FileNodes.SetXattr(path, name, Encoding.UTF8.GetBytes(value));
+            FileNodes.SetXattr(path, name, value);
         }
         catch (LinuxException) when (name.StartsWith("security.", StringComparison.Ordinal))
         {

@@ -76,7 +76,7 @@ public sealed class LayerUnpackerTests : IDisposable
         var mtime = new DateTimeOffset(2020, 1, 2, 3, 4, 5, TimeSpan.Zero);
         var tar = new TarLayer()
             .Add(new PaxTarEntry(TarEntryType.Directory, "dir") { Mode = (UnixFileMode)0x1C0, ModificationTime = mtime, Uid = 1000, Gid = 1001 })
-            .Add(new PaxTarEntry(TarEntryType.RegularFile, "dir/suid", new Dictionary<string, string> { ["SCHILY.xattr.user.k"] = "v", ["SCHILY.xattr.user.lost"] = "\uFFFD" })
+            .Add(new PaxTarEntry(TarEntryType.RegularFile, "dir/suid", new Dictionary<string, string> { ["SCHILY.xattr.user.k"] = "v", ["SCHILY.xattr.user.text"] = "é\uFFFD" })
             {
                 Mode = (UnixFileMode)0x9ED,
                 Uid = 1000,
@@ -99,11 +99,35 @@ public sealed class LayerUnpackerTests : IDisposable
         Assert.Equal(mtime, File.GetLastWriteTimeUtc(suid));
         Assert.Equal(mtime, Directory.GetLastWriteTimeUtc(Path.Combine(Root, "dir")));
         Assert.Equal("v"u8.ToArray(), FileNodes.GetXattr(suid, "user.k"));
-        Assert.Null(FileNodes.GetXattr(suid, "user.lost"));
+        Assert.Equal("é\uFFFD"u8.ToArray(), FileNodes.GetXattr(suid, "user.text"));
         Assert.Equal("/etc/passwd", new FileInfo(Path.Combine(Root, "dir", "sym")).LinkTarget);
         Assert.Equal(FileNodes.S_IFCHR, FileNodes.LStat(Path.Combine(Root, "null"))?.Type);
         Assert.Equal(FileNodes.S_IFIFO, FileNodes.LStat(Path.Combine(Root, "fifo"))?.Type);
         Assert.Equal(0x1C0u, FileNodes.LStat(Path.Combine(Root, "dir"))!.Value.Mode & 0xFFF);
+    }
+
+    [Fact]
+    public async Task Unpack_BinaryXattrs_AreAppliedByteForByte()
+    {
+        // TarWriter can only write text values: write placeholders of the right length, then put the binary
+        // bytes (not valid UTF-8, as in a security.capability value) into the pax record in their place.
+        byte[] binary = [0x01, 0x00, 0x00, 0x02, 0xff, 0xfe, 0x80, 0x00, 0xc3];
+        var placeholder = new string('Q', binary.Length);
+        var tar = new TarLayer()
+            .Add(new PaxTarEntry(TarEntryType.RegularFile, "bin/ping", new Dictionary<string, string> { ["SCHILY.xattr.user.cap"] = placeholder })
+            {
+                Mode = (UnixFileMode)0x1ED,
+                DataStream = new MemoryStream("elf"u8.ToArray()),
+            })
+            .File("bin/other", "x")
+            .ToArray();
+        var at = tar.AsSpan().IndexOf(System.Text.Encoding.ASCII.GetBytes(placeholder));
+        binary.CopyTo(tar, at);
+
+        await Unpack(tar);
+
+        Assert.Equal(binary, FileNodes.GetXattr(Path.Combine(Root, "bin", "ping"), "user.cap"));
+        Assert.Null(FileNodes.GetXattr(Path.Combine(Root, "bin", "other"), "user.cap"));
     }
 
     [Fact]
@@ -116,4 +140,6 @@ public sealed class LayerUnpackerTests : IDisposable
     }
 
     private Task Unpack(TarLayer layer) => LayerUnpacker.UnpackAsync(new MemoryStream(layer.ToArray()), Root, CancellationToken.None);
+
+    private Task Unpack(byte[] tar) => LayerUnpacker.UnpackAsync(new MemoryStream(tar), Root, CancellationToken.None);
 }

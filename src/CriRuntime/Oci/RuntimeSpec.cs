@@ -24,6 +24,7 @@ internal sealed record SpecProcess
     public SpecCapabilities? Capabilities { get; init; }
     public bool NoNewPrivileges { get; init; }
     public int? OomScoreAdj { get; init; }
+    public string? ApparmorProfile { get; init; }
 }
 
 internal sealed record SpecUser(uint Uid, uint Gid)
@@ -53,6 +54,19 @@ internal sealed record SpecLinux
     public SpecSeccomp? Seccomp { get; init; }
     public List<string>? MaskedPaths { get; init; }
     public List<string>? ReadonlyPaths { get; init; }
+    public List<SpecDevice>? Devices { get; init; }
+
+    /// <summary>rslave/rshared when a mount needs the rootfs to propagate (as containerd sets it).</summary>
+    public string? RootfsPropagation { get; init; }
+}
+
+/// <summary>A device node the runtime creates in the container (linux.devices).</summary>
+/// <param name="Type">c, b or p.</param>
+internal sealed record SpecDevice(string Path, string Type, long Major, long Minor)
+{
+    public uint? FileMode { get; init; }
+    public uint? Uid { get; init; }
+    public uint? Gid { get; init; }
 }
 
 /// <param name="Type">network, ipc, uts, pid, mount, user, cgroup.</param>
@@ -64,7 +78,15 @@ internal sealed record SpecResources
     public List<SpecDeviceRule>? Devices { get; init; }
     public SpecCpu? Cpu { get; init; }
     public SpecMemory? Memory { get; init; }
+    public SpecPids? Pids { get; init; }
+    public List<SpecHugepageLimit>? HugepageLimits { get; init; }
+    public Dictionary<string, string>? Unified { get; init; }
 }
+
+internal sealed record SpecPids(long Limit);
+
+/// <param name="Pagesize">As the kernel names it in hugetlb.&lt;size&gt;: "2MB", "1GB".</param>
+internal sealed record SpecHugepageLimit(string Pagesize, ulong Limit);
 
 internal sealed record SpecDeviceRule(bool Allow, string Access)
 {
@@ -79,6 +101,7 @@ internal sealed record SpecCpu
     public long? Quota { get; init; }
     public ulong? Period { get; init; }
     public string? Cpus { get; init; }
+    public string? Mems { get; init; }
 }
 
 internal sealed record SpecMemory
@@ -89,11 +112,20 @@ internal sealed record SpecMemory
 
 internal sealed record SpecSeccomp(string DefaultAction)
 {
+    public uint? DefaultErrnoRet { get; init; }
     public List<string>? Architectures { get; init; }
+    public List<string>? Flags { get; init; }
     public List<SpecSyscall> Syscalls { get; init; } = [];
 }
 
 internal sealed record SpecSyscall(List<string> Names, string Action)
 {
     public uint? ErrnoRet { get; init; }
+    public List<SpecSyscallArg>? Args { get; init; }
+}
+
+/// <param name="Op">SCMP_CMP_NE, SCMP_CMP_EQ, SCMP_CMP_MASKED_EQ, ...</param>
+internal sealed record SpecSyscallArg(uint Index, ulong Value, string Op)
+{
+    public ulong? ValueTwo { get; init; }
 }

@@ -1,29 +1,41 @@
 namespace CriRuntime.Oci;
 
-/// <summary>
-/// Seccomp profiles. RuntimeDefault here is a deny-list of the syscalls Docker's and containerd's default
-/// profiles refuse (kernel modules, kexec, reboot, mount, namespaces, keyrings, bpf, perf, ptrace...), answered
-/// with EPERM: enough for the pause process and a safe floor for containers until a full allow-list profile lands.
-/// </summary>
+/// <summary>Seccomp profiles: the runtime default (the ecosystem's allow-list, <see cref="SeccompDefaultProfile"/>).</summary>
 internal static class SeccompProfiles
 {
-    private const uint EPERM = 1;
+    private const uint EPERM = 1, ENOSYS = 38;
 
-    private static readonly string[] Denied =
-    [
-        "acct", "add_key", "bpf", "clock_adjtime", "clock_settime", "create_module", "delete_module",
-        "finit_module", "fsconfig", "fsmount", "fsopen", "fspick", "get_kernel_syms", "get_mempolicy",
-        "init_module", "ioperm", "iopl", "kcmp", "kexec_file_load", "kexec_load", "keyctl", "lookup_dcookie",
-        "mbind", "mount", "mount_setattr", "move_mount", "move_pages", "name_to_handle_at", "nfsservctl",
-        "open_by_handle_at", "open_tree", "perf_event_open", "personality", "pivot_root", "process_vm_readv",
-        "process_vm_writev", "ptrace", "query_module", "quotactl", "reboot", "request_key", "set_mempolicy",
-        "setns", "settimeofday", "stime", "swapoff", "swapon", "sysfs", "_sysctl", "umount", "umount2",
-        "unshare", "uselib", "userfaultfd", "ustat", "vm86", "vm86old",
-    ];
+    /// <summary>The default profile for a process without capabilities (the pause).</summary>
+    public static SpecSeccomp RuntimeDefault() => RuntimeDefault([]);
 
-    public static SpecSeccomp RuntimeDefault() => new("SCMP_ACT_ALLOW")
+    /// <summary>The default profile for a process holding <paramref name="capabilities"/> (CAP_* names).</summary>
+    public static SpecSeccomp RuntimeDefault(IReadOnlyCollection<string> capabilities)
     {
-        Architectures = ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"],
-        Syscalls = [new SpecSyscall([.. Denied], "SCMP_ACT_ERRNO") { ErrnoRet = EPERM }],
-    };
+        var syscalls = new List<SpecSyscall> { new([.. SeccompDefaultProfile.Allowed], "SCMP_ACT_ALLOW") };
+        syscalls.Add(new(["socket"], "SCMP_ACT_ALLOW") { Args = [new(0, SeccompDefaultProfile.AfVsock, "SCMP_CMP_NE")] });
+        foreach (var persona in SeccompDefaultProfile.Personalities)
+        {
+            syscalls.Add(new(["personality"], "SCMP_ACT_ALLOW") { Args = [new(0, persona, "SCMP_CMP_EQ")] });
+        }
+        foreach (var (cap, names) in SeccompDefaultProfile.ByCapability)
+        {
+            if (capabilities.Contains(cap)) syscalls.Add(new([.. names], "SCMP_ACT_ALLOW"));
+        }
+        if (!capabilities.Contains("CAP_SYS_ADMIN"))
+        {
+            // clone without namespace flags; clone3 answers ENOSYS so libc falls back to clone (its flags are
+            // in memory seccomp cannot inspect).
+            syscalls.Add(new(["clone"], "SCMP_ACT_ALLOW")
+            {
+                Args = [new(0, SeccompDefaultProfile.CloneNamespaceFlags, "SCMP_CMP_MASKED_EQ") { ValueTwo = 0 }],
+            });
+            syscalls.Add(new(["clone3"], "SCMP_ACT_ERRNO") { ErrnoRet = ENOSYS });
+        }
+        return new SpecSeccomp("SCMP_ACT_ERRNO")
+        {
+            DefaultErrnoRet = EPERM,
+            Architectures = ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"],
+            Syscalls = syscalls,
+        };
+    }
 }

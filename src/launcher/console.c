@@ -2,6 +2,8 @@
  * to --console-socket, as runc does. */
 #include "process.h"
 #include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <termios.h>
 
 int console_setup(int sock)
@@ -25,4 +27,23 @@ int console_setup(int sock)
         if (dup2(slave, i) < 0)
             return FAILSYS("dup2", "pty");
     return 0;
+}
+
+/* The --console-socket given to create and exec; -1 without one. */
+int console_connect(const char *path)
+{
+    if (!path)
+        return -1;
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    if (strlen(path) >= sizeof(sa.sun_path))
+        return fail(ENAMETOOLONG, "console socket", path, NULL);
+    strcpy(sa.sun_path, path);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+        int e = errno;
+        if (fd >= 0)
+            close(fd);
+        return fail(e, "connect console socket", path, NULL);
+    }
+    return fd;
 }

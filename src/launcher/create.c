@@ -27,24 +27,6 @@ int write_pid_file(const char *path, pid_t pid)
     return 0;
 }
 
-static int connect_console(const char *path)
-{
-    if (!path)
-        return -1;
-    struct sockaddr_un sa = {.sun_family = AF_UNIX};
-    if (strlen(path) >= sizeof(sa.sun_path))
-        return fail(ENAMETOOLONG, "console socket", path, NULL);
-    strcpy(sa.sun_path, path);
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-        int e = errno;
-        if (fd >= 0)
-            close(fd);
-        return fail(e, "connect console socket", path, NULL);
-    }
-    return fd;
-}
-
 /* Fork the helper that joins path namespaces and clones the init with the
  * new ones (a pid namespace only applies to children). The parent collects
  * the init's pid later with spawn_pid(), so it can work meanwhile. */
@@ -167,7 +149,7 @@ int cmd_create(const struct create_opts *o, pid_t *init_pid)
         goto err;
     }
     trace("state dir");
-    if (o->console_socket && (consfd = connect_console(o->console_socket)) < 0)
+    if (o->console_socket && (consfd = console_connect(o->console_socket)) < 0)
         goto err;
     if (cg_apply(&s, o->id) < 0)
         goto err;

@@ -1,6 +1,7 @@
 /* exec: run a new process in a running container's namespaces and cgroup. */
 #include "verbs.h"
 #include "namespaces.h"
+#include "process.h"
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -8,22 +9,6 @@
 #include <sys/wait.h>
 
 int wait_child_ready(int syncfd, int want);
-
-static int connect_sock(const char *path)
-{
-    struct sockaddr_un sa = {.sun_family = AF_UNIX};
-    if (strlen(path) >= sizeof(sa.sun_path))
-        return fail(ENAMETOOLONG, "console socket", path, NULL);
-    strcpy(sa.sun_path, path);
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-        int e = errno;
-        if (fd >= 0)
-            close(fd);
-        return fail(e, "connect console socket", path, NULL);
-    }
-    return fd;
-}
 
 static void env_set(char ***envp, const char *kv)
 {
@@ -84,7 +69,7 @@ int cmd_exec(struct exec_opts *o)
             s.proc.gid = g;
     }
     _cleanup_fd_ int consfd = -1, syncfd = -1;
-    if (o->console_socket && (consfd = connect_sock(o->console_socket)) < 0)
+    if (o->console_socket && (consfd = console_connect(o->console_socket)) < 0)
         return -1;
     if (!o->detach && prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
         return FAILSYS("prctl subreaper", NULL);

@@ -14,6 +14,7 @@ int chdir_in_root(const char *cwd);
 int seccomp_apply(const struct seccomp_spec *sc);
 /* console.c */
 int console_setup(int sock);
+int console_connect(const char *path);
 /* sysctl.c: procfs is a private, freshly created instance */
 int procfs_open_private(void);
 int sysctl_validate(const struct spec *s);

@@ -4,6 +4,8 @@
 #   hack/build-test-image.sh busybox HOST:PORT/REPO:TAG [USER]
 #       Debian's busybox-static with every applet hard-linked to /bin/busybox (as the busybox image is made);
 #       USER sets the config's User (default unset, i.e. root).
+#   hack/build-test-image.sh busybox-config HOST:PORT/REPO:TAG UMOCI_CONFIG_ARG...
+#       The busybox image with more `umoci config` arguments (e.g. --config.entrypoint /bin/echo).
 #   hack/build-test-image.sh random HOST:PORT/REPO:TAG SIZE_MB LAYERS
 #       LAYERS layers of random (incompressible) data totalling SIZE_MB, for pull benchmarks.
 #
@@ -11,7 +13,7 @@
 # instead of OCI. Pushes accept any TLS certificate.
 set -euo pipefail
 
-usage() { sed -n '2,11p' "$0" >&2; exit 2; }
+usage() { sed -n '2,13p' "$0" >&2; exit 2; }
 [ $# -ge 2 ] || usage
 kind=$1 dest=$2
 work=$(mktemp -d /tmp/criruntime-image-XXXXXX)
@@ -51,6 +53,12 @@ case $kind in
     add_layer fill_busybox
     umoci config --image "$work/oci:img" --config.cmd sh \
       --config.env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin ${3:+--config.user "$3"}
+    ;;
+  busybox-config)
+    add_layer fill_busybox
+    umoci config --image "$work/oci:img" --config.cmd sh \
+      --config.env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+    umoci config --image "$work/oci:img" "${@:3}"
     ;;
   random)
     [ $# -eq 4 ] || usage

@@ -68,7 +68,13 @@ int find_executable(const struct process_spec *p, char *out, size_t len)
 {
     const char *a0 = p->args[0];
     if (strchr(a0, '/')) {
+        /* As runc's LookPath: a missing program fails `create` with its name, not the process after `start` */
+        struct stat st;
         snprintf(out, len, "%s", a0);
+        if (stat(out, &st) < 0)
+            return fail(errno, "exec", a0, NULL);
+        if (!S_ISREG(st.st_mode) || !(st.st_mode & 0111))
+            return fail(EACCES, "exec", a0, "not an executable file");
         return 0;
     }
     const char *path = env_get(p->env, "PATH");

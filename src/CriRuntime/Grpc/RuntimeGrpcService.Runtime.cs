@@ -18,15 +18,17 @@ internal sealed partial class RuntimeGrpcService
     private readonly ContainerEventBus _events;
     private readonly CancellationToken _stopping;
     private readonly Sandboxes.SandboxService _sandboxes;
+    private readonly Containers.ContainerService _containers;
 
     public RuntimeGrpcService(DaemonOptions options, RuntimeReadiness readiness, ContainerEventBus events, IHostApplicationLifetime lifetime,
-        Sandboxes.SandboxService sandboxes)
+        Sandboxes.SandboxService sandboxes, Containers.ContainerService containers)
     {
         _options = options;
         _readiness = readiness;
         _events = events;
         _stopping = lifetime.ApplicationStopping;
         _sandboxes = sandboxes;
+        _containers = containers;
     }
 
     public override Task<VersionResponse> Version(VersionRequest request, ServerCallContext context) =>

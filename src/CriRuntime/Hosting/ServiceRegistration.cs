@@ -1,4 +1,5 @@
 using CriRuntime.Configuration;
+using CriRuntime.Containers;
 using CriRuntime.Events;
 using CriRuntime.Grpc;
 using CriRuntime.Images;
@@ -47,7 +48,10 @@ internal static class ServiceRegistration
         services.AddSingleton<CniNetwork>();
         services.AddSingleton<PauseRootfs>();
         services.AddSingleton<SandboxIndex>();
-        services.AddSingleton<IPodContainers, NoPodContainers>();
+        services.AddSingleton<ContainerIndex>();
+        services.AddSingleton<ContainerService>();
+        services.AddSingleton<IPodContainers>(sp => sp.GetRequiredService<ContainerService>());
+        services.AddHostedService<ContainerRecovery>();
         services.AddSingleton<SandboxService>();
         services.AddHostedService<SandboxRecovery>();
         services.AddSingleton(sp => new StreamingTokens(TimeProvider.System, StreamingTokens.DefaultLifetime));

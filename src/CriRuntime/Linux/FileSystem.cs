@@ -22,8 +22,29 @@ internal static partial class FileSystem
         }
     }
 
+    /// <summary>realpath(3): the absolute path with every symlink, "." and ".." resolved; the path must exist.</summary>
+    public static unsafe string RealPath(string path)
+    {
+        var resolved = Native.realpath(path, 0);
+        if (resolved == 0) throw new LinuxException("realpath", path);
+        try
+        {
+            return Marshal.PtrToStringUTF8(resolved)!;
+        }
+        finally
+        {
+            Native.free(resolved);
+        }
+    }
+
     private static partial class Native
     {
+        [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+        internal static partial nint realpath(string path, nint resolved);
+
+        [LibraryImport("libc")]
+        internal static partial void free(nint pointer);
+
         [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
         internal static partial int open(string path, int flags);
 

@@ -16,6 +16,32 @@ internal static partial class Processes
     }
 
     /// <summary>
+    /// Sends a signal to the process that has <paramref name="pid"/> and started at <paramref name="startTime"/>,
+    /// through a pidfd so a reused pid is never signalled; false when that process is gone.
+    /// </summary>
+    public static bool Signal(int pid, ulong startTime, int signal)
+    {
+        if (pid <= 0) return false;
+        var fd = Native.pidfd_open(pid, 0);
+        if (fd < 0)
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            return errno == ESRCH ? false : throw new LinuxException("pidfd_open", pid.ToString(), errno);
+        }
+        try
+        {
+            if (StartTime(pid) != startTime) return false;
+            if (Native.pidfd_send_signal(fd, signal, 0, 0) == 0) return true;
+            var errno = Marshal.GetLastPInvokeError();
+            return errno == ESRCH ? false : throw new LinuxException($"pidfd_send_signal({signal})", pid.ToString(), errno);
+        }
+        finally
+        {
+            Native.close(fd);
+        }
+    }
+
+    /// <summary>
     /// The start time of a process in clock ticks since boot (field 22 of /proc/PID/stat), or null when it is gone.
     /// Stored with a pid so that a reused pid is never mistaken for ours.
     /// </summary>
@@ -116,6 +142,9 @@ internal static partial class Processes
 
         [LibraryImport("libc", SetLastError = true)]
         internal static partial int pidfd_open(int pid, uint flags);
+
+        [LibraryImport("libc", SetLastError = true)]
+        internal static partial int pidfd_send_signal(int pidfd, int signal, nint info, uint flags);
 
         [LibraryImport("libc", SetLastError = true)]
         internal static partial int poll(int* fds, ulong nfds, int timeout);

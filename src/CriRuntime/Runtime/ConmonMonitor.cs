@@ -16,6 +16,7 @@ namespace CriRuntime.Runtime;
 internal sealed partial class ConmonMonitor(DaemonOptions options, ILogger<ConmonMonitor> logger) : IContainerMonitor
 {
     private static readonly TimeSpan CreateTimeout = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan ReopenTimeout = TimeSpan.FromSeconds(5);
 
     public string ExitDirectory { get; } = Path.Combine(options.RunRoot, "exits");
     private string SocketDirectory { get; } = Path.Combine(options.RunRoot, "attach");
@@ -34,6 +35,9 @@ internal sealed partial class ConmonMonitor(DaemonOptions options, ILogger<Conmo
             "-b", request.BundlePath, "-p", pidFile, "-P", conmonPidFile,
             "-l", "k8s-file:" + request.LogPath, "--log-level", "error",
             "--exit-dir", ExitDirectory, "--socket-dir-path", SocketDirectory,
+            .. (request.Terminal ? (string[])["-t"] : []),
+            .. (request.Stdin ? (string[])["-i"] : []),
+            .. (request.Stdin && !request.StdinOnce ? (string[])["--leave-stdin-open"] : []),
         ];
         string[] env = ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "_OCI_SYNCPIPE=3", "_OCI_STARTPIPE=4"];
 
@@ -85,6 +89,29 @@ internal sealed partial class ConmonMonitor(DaemonOptions options, ILogger<Conmo
         LogCreated(logger, request.Id, pid, monitorPid);
         return new MonitoredContainer(pid, startTime, monitorPid, monitorPid > 0 ? Processes.StartTime(monitorPid) ?? 0 : 0);
     }
+
+    /// <summary>
+    /// conmon's control fifo (bundle/ctl) takes "type height width" lines; type 2 reopens the log, as CRI-O's
+    /// ReopenContainerLog sends it. conmon recreates the file at the log path, which is how we know it is done.
+    /// </summary>
+    public async Task ReopenLogAsync(string id, string bundlePath, string logPath, CancellationToken cancellationToken)
+    {
+        var ctl = Path.Combine(bundlePath, "ctl");
+        if (!File.Exists(ctl)) throw new FailedPreconditionException($"container {id} has no monitor control fifo");
+        // O_WRONLY on a fifo blocks until conmon has it open for reading, which it always does while running.
+        await using (var fifo = new FileStream(ctl, FileMode.Open, FileAccess.Write, FileShare.ReadWrite, 1, FileOptions.None))
+        {
+            await fifo.WriteAsync("2 0 0\n"u8.ToArray(), cancellationToken);
+        }
+        var deadline = DateTime.UtcNow + ReopenTimeout;
+        while (!File.Exists(logPath))
+        {
+            if (DateTime.UtcNow > deadline) throw new OperationFailedException($"conmon did not reopen the log of {id} at {logPath}");
+            await Task.Delay(5, cancellationToken);
+        }
+    }
+
+    public string AttachSocketPath(string id) => Path.Combine(SocketDirectory, id, "attach");
 
     public void Cleanup(string id)
     {

@@ -12,10 +12,15 @@ internal sealed class ExitWatcher : IDisposable
     private readonly FileSystemWatcher _watcher;
     private readonly string _directory;
 
+    /// <summary>Raised (on a thread-pool thread) for every exit file that appears, waited for or not.</summary>
+    public event Action<string>? Exited;
+
+    public string Directory => _directory;
+
     public ExitWatcher(IContainerMonitor monitor)
     {
         _directory = monitor.ExitDirectory;
-        Directory.CreateDirectory(_directory);
+        System.IO.Directory.CreateDirectory(_directory);
         _watcher = new FileSystemWatcher(_directory) { NotifyFilter = NotifyFilters.FileName | NotifyFilters.LastWrite };
         _watcher.Created += (_, e) => Signal(e.Name);
         _watcher.Renamed += (_, e) => Signal(e.Name);
@@ -60,11 +65,14 @@ internal sealed class ExitWatcher : IDisposable
         {
             if (File.Exists(Path.Combine(_directory, id))) waiter.TrySetResult();
         }
+        foreach (var file in System.IO.Directory.EnumerateFiles(_directory)) Exited?.Invoke(Path.GetFileName(file));
     }
 
     private void Signal(string? name)
     {
-        if (name is not null && _waiters.TryGetValue(name, out var waiter)) waiter.TrySetResult();
+        if (name is null) return;
+        if (_waiters.TryGetValue(name, out var waiter)) waiter.TrySetResult();
+        Exited?.Invoke(name);
     }
 
     public void Dispose() => _watcher.Dispose();

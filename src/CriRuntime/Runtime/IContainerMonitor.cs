@@ -5,7 +5,11 @@ namespace CriRuntime.Runtime;
 /// <param name="Name">A human name for logs (pod or container name).</param>
 /// <param name="BundlePath">The OCI bundle (config.json, rootfs).</param>
 /// <param name="LogPath">The container's stdout/stderr log (CRI log format).</param>
-internal sealed record MonitorRequest(string Id, string Name, OciRuntimeHandler Handler, string BundlePath, string LogPath);
+/// <param name="Terminal">The container has a TTY (the monitor holds the pty master).</param>
+/// <param name="Stdin">Keep a stdin pipe that attach clients write to.</param>
+/// <param name="StdinOnce">Close stdin when the first attached client detaches.</param>
+internal sealed record MonitorRequest(string Id, string Name, OciRuntimeHandler Handler, string BundlePath, string LogPath,
+    bool Terminal = false, bool Stdin = false, bool StdinOnce = false);
 
 /// <summary>A created (not yet started) container and its monitor.</summary>
 /// <param name="Pid">The container's init process.</param>
@@ -24,6 +28,12 @@ internal interface IContainerMonitor
 
     /// <summary>Creates the container under a new monitor; on failure nothing is left running.</summary>
     Task<MonitoredContainer> CreateAsync(MonitorRequest request, CancellationToken cancellationToken);
+
+    /// <summary>Makes the monitor reopen the container's log file (kubelet rotated it); returns once it has.</summary>
+    Task ReopenLogAsync(string id, string bundlePath, string logPath, CancellationToken cancellationToken);
+
+    /// <summary>The unix socket that attaches to the container's stdio.</summary>
+    string AttachSocketPath(string id);
 
     /// <summary>Removes what the monitor left for a container (exit file, attach socket link).</summary>
     void Cleanup(string id);

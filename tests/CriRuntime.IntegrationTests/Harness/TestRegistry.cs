@@ -79,6 +79,10 @@ public sealed class TestRegistry : IAsyncDisposable
     public Task PushBusyboxAsync(string repoTag, string? user = null, bool dockerFormat = false) =>
         BuildAsync(user is null ? ["busybox", $"{Host}/{repoTag}"] : ["busybox", $"{Host}/{repoTag}", user], dockerFormat ? "v2s2" : null);
 
+    /// <summary>The busybox image with more `umoci config` arguments, e.g. "--config.entrypoint", "/bin/echo".</summary>
+    public Task PushBusyboxAsync(string repoTag, params string[] umociConfig) =>
+        BuildAsync(["busybox-config", $"{Host}/{repoTag}", .. umociConfig]);
+
     /// <summary>An image of <paramref name="layers"/> layers of random data totalling <paramref name="sizeMb"/> MB.</summary>
     public Task PushRandomAsync(string repoTag, int sizeMb, int layers) =>
         BuildAsync(["random", $"{Host}/{repoTag}", sizeMb.ToString(), layers.ToString()]);

@@ -15,6 +15,11 @@ public sealed class ExitWatcherTests : IDisposable
         public Task<MonitoredContainer> CreateAsync(MonitorRequest request, CancellationToken cancellationToken) =>
             throw new NotSupportedException();
 
+        public Task ReopenLogAsync(string id, string bundlePath, string logPath, CancellationToken cancellationToken) =>
+            throw new NotSupportedException();
+
+        public string AttachSocketPath(string id) => throw new NotSupportedException();
+
         public void Cleanup(string id)
         {
         }

@@ -1,0 +1,189 @@
+using CriRuntime.Errors;
+using CriRuntime.Linux;
+
+namespace CriRuntime.Containers;
+
+// StartContainer, StopContainer, RemoveContainer and the pod-wide versions the pod lifecycle calls.
+internal sealed partial class ContainerService
+{
+    private const int SigKill = 9;
+    private static readonly TimeSpan KillWait = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan ExitFileWait = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan MonitorExitWait = TimeSpan.FromSeconds(10);
+
+    /// <summary>Starts a created container. A process that cannot start leaves it exited with the runtime's error.</summary>
+    public async Task StartAsync(string id, CancellationToken cancellationToken)
+    {
+        using var held = await _index.Locks.AcquireAsync(id, cancellationToken);
+        var container = Refreshed(Require(id));
+        if (container.Record.State != ContainerStates.Created)
+        {
+            throw new FailedPreconditionException($"container {id} is {container.Record.State}, not created");
+        }
+        try
+        {
+            await _runtime.StartAsync(_handlers.Resolve(container.Record.Handler), id, cancellationToken);
+        }
+        catch (OperationFailedException e)
+        {
+            // The runtime's text is the user's answer (a missing binary, a bad cwd): keep it in the status too.
+            _index.Save(container with { Record = container.Record with { State = ContainerStates.Exited, FinishedAt = NowNanos(), ExitCode = 128, Reason = "StartError", Message = e.Message } });
+            throw;
+        }
+        _index.Save(container with { Record = container.Record with { State = ContainerStates.Running, StartedAt = NowNanos() } });
+        LogStarted(_logger, id);
+    }
+
+    /// <summary>
+    /// Sends the stop signal, waits up to <paramref name="timeoutSeconds"/>, then SIGKILL; returns as soon as the
+    /// process is gone (pidfd, not polling). A container already stopped is fine.
+    /// </summary>
+    public async Task StopAsync(string id, long timeoutSeconds, CancellationToken cancellationToken)
+    {
+        using var held = await _index.Locks.AcquireAsync(id, cancellationToken);
+        var current = Require(id);
+        var container = Refreshed(current);
+        if (container.Record.State is not (ContainerStates.Running or ContainerStates.Created))
+        {
+            if (!ReferenceEquals(container, current)) _index.Save(container);
+            return;
+        }
+        var r = container.Record;
+        if (timeoutSeconds > 0 && Processes.Signal(r.Pid, r.PidStartTime, r.StopSignal))
+        {
+            if (!await Processes.WaitForExitAsync(r.Pid, r.PidStartTime, TimeSpan.FromSeconds(timeoutSeconds)))
+            {
+                LogEscalated(_logger, id, timeoutSeconds);
+            }
+        }
+        Processes.Signal(r.Pid, r.PidStartTime, SigKill);
+        if (!await Processes.WaitForExitAsync(r.Pid, r.PidStartTime, KillWait))
+        {
+            throw new OperationFailedException($"StopContainer: process {r.Pid} of {id} survived SIGKILL");
+        }
+        await WaitForExitFileAsync(container, cancellationToken);
+        _index.Save(Refreshed(container));
+        LogStopped(_logger, id);
+    }
+
+    /// <summary>Stops the container if needed and removes everything it had on the host. A container already gone is OK.</summary>
+    public async Task RemoveAsync(string id, CancellationToken cancellationToken)
+    {
+        using var held = await _index.Locks.AcquireAsync(id, cancellationToken);
+        if (_index.Get(id) is not { } container) return;
+        await TearDownAsync(container, deleteRecord: true);
+        LogRemoved(_logger, id);
+    }
+
+    public async Task StopAllAsync(string sandboxId, CancellationToken cancellationToken) =>
+        await Task.WhenAll(_index.OfSandbox(sandboxId).Select(c => StopAsync(c.Id, 0, cancellationToken)));
+
+    public async Task RemoveAllAsync(string sandboxId, CancellationToken cancellationToken) =>
+        await Task.WhenAll(_index.OfSandbox(sandboxId).Select(c => RemoveAsync(c.Id, cancellationToken)));
+
+    /// <summary>
+    /// Undoes every host object of a container, in any state (also a half-created one): runtime state and
+    /// processes, monitor files, overlay mount, writable layer, bundle, cgroup, our own log. Idempotent.
+    /// </summary>
+    private async Task TearDownAsync(Container container, bool deleteRecord)
+    {
+        var r = container.Record;
+        await _runtime.DeleteAsync(_handlers.Resolve(r.Handler), r.Id, CancellationToken.None);
+        // conmon writes the exit file and unlinks its attach link as it exits: let it finish first.
+        if (!await Processes.WaitForExitAsync(r.MonitorPid, r.MonitorStartTime, MonitorExitWait)) LogMonitorLingers(_logger, r.Id, r.MonitorPid);
+        _monitor.Cleanup(r.Id);
+        ContainerRootfs.Remove(r.LayerDir, RootfsOf(r));
+        if (Directory.Exists(r.BundleDir)) Directory.Delete(r.BundleDir, recursive: true);
+        Cgroups.RemoveEverywhere(r.CgroupsPath);
+        if (r.LogPath.StartsWith(OwnLogDir(r.SandboxId) + "/", StringComparison.Ordinal))
+        {
+            File.Delete(r.LogPath);
+            if (Directory.Exists(OwnLogDir(r.SandboxId)) && !Directory.EnumerateFileSystemEntries(OwnLogDir(r.SandboxId)).Any()) Directory.Delete(OwnLogDir(r.SandboxId));
+        }
+        if (_layerPins.TryRemove(r.Id, out var pin)) pin.Dispose();
+        if (deleteRecord) _index.Delete(r.Id);
+    }
+
+    private async Task WaitForExitFileAsync(Container container, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _exits.WaitAsync(container.Id, ExitFileWait, cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            throw new OperationFailedException($"the monitor of {container.Id} recorded no exit code within {ExitFileWait.TotalSeconds} s of the process exit");
+        }
+    }
+
+    /// <summary>Persists the exits monitors recorded while nobody watched (the daemon was down).</summary>
+    public async Task RecordExitsAsync()
+    {
+        foreach (var c in _index.All.Where(c => c.Record.State is ContainerStates.Running or ContainerStates.Created).ToList())
+        {
+            await OnExitAsync(c.Id);
+        }
+    }
+
+    /// <summary>The exit watcher saw an exit file: persist the exit as soon as the container's lock is free.</summary>
+    private async Task OnExitAsync(string id)
+    {
+        if (_index.Get(id) is null) return;
+        try
+        {
+            using var held = await _index.Locks.AcquireAsync(id);
+            if (_index.Get(id) is not { } container) return;
+            var refreshed = Refreshed(container);
+            if (!ReferenceEquals(refreshed, container)) _index.Save(refreshed);
+        }
+        catch (Exception e)
+        {
+            LogExitFailed(_logger, e, id);
+        }
+    }
+
+    /// <summary>
+    /// The container with what the monitor's exit file says applied: a created or running container whose exit
+    /// file exists has exited (code, time, reason; OOMKilled when the kernel's OOM killer struck its cgroup).
+    /// Pure apart from reading the exit file and the cgroup; the same instance when nothing changed.
+    /// </summary>
+    private Container Refreshed(Container container)
+    {
+        var r = container.Record;
+        if (r.State is not (ContainerStates.Running or ContainerStates.Created)) return container;
+        if (_exits.ExitCode(r.Id) is not { } code) return container;
+        var finished = File.GetLastWriteTimeUtc(Path.Combine(_exits.Directory, r.Id));
+        var reason = Cgroups.OomKills(r.CgroupsPath) > 0 ? "OOMKilled" : code == 0 ? "Completed" : "Error";
+        return container with
+        {
+            Record = r with
+            {
+                State = ContainerStates.Exited,
+                ExitCode = code,
+                FinishedAt = (new DateTimeOffset(finished) - DateTimeOffset.UnixEpoch).Ticks * 100,
+                Reason = reason,
+            },
+        };
+    }
+
+    private Container Require(string id) =>
+        _index.Get(id) is { Record.State: not ContainerStates.Creating } c ? c : throw new NotFoundException($"container \"{id}\" not found");
+
+    [LoggerMessage(EventId = 6004, Level = LogLevel.Information, Message = "container {Id} started")]
+    private static partial void LogStarted(ILogger logger, string id);
+
+    [LoggerMessage(EventId = 6005, Level = LogLevel.Information, Message = "container {Id} stopped")]
+    private static partial void LogStopped(ILogger logger, string id);
+
+    [LoggerMessage(EventId = 6006, Level = LogLevel.Information, Message = "container {Id} removed")]
+    private static partial void LogRemoved(ILogger logger, string id);
+
+    [LoggerMessage(EventId = 6007, Level = LogLevel.Information, Message = "container {Id} still running {Timeout} s after its stop signal; sending SIGKILL")]
+    private static partial void LogEscalated(ILogger logger, string id, long timeout);
+
+    [LoggerMessage(EventId = 6008, Level = LogLevel.Warning, Message = "conmon {MonitorPid} of container {Id} is still running after the container was deleted")]
+    private static partial void LogMonitorLingers(ILogger logger, string id, int monitorPid);
+
+    [LoggerMessage(EventId = 6009, Level = LogLevel.Error, Message = "recording the exit of container {Id} failed")]
+    private static partial void LogExitFailed(ILogger logger, Exception e, string id);
+}

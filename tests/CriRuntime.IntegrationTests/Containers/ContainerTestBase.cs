@@ -38,7 +38,7 @@ public abstract class ContainerTestBase(ITestOutputHelper output, ContainerImage
         await Daemon.Images.PullImageAsync(new PullImageRequest { Image = new ImageSpec { Image = Busybox } });
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         await Pods.RemoveAllAsync(Daemon);
         await Daemon.DisposeAsync();

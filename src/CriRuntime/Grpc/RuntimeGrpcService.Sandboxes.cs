@@ -26,24 +26,7 @@ internal sealed partial class RuntimeGrpcService
     public override Task<PodSandboxStatusResponse> PodSandboxStatus(PodSandboxStatusRequest request, ServerCallContext context)
     {
         var sandbox = _sandboxes.Get(RequireId(request.PodSandboxId));
-        var config = sandbox.Config;
-        var ips = sandbox.Record.Ips;
-        var status = new PodSandboxStatus
-        {
-            Id = sandbox.Id,
-            Metadata = config.Metadata,
-            State = SandboxService.StateOf(sandbox),
-            CreatedAt = sandbox.Record.CreatedAt,
-            Network = new PodSandboxNetworkStatus { Ip = ips.Count > 0 ? ips[0] : "" },
-            Linux = new LinuxPodSandboxStatus
-            {
-                Namespaces = new Namespace { Options = config.Linux?.SecurityContext?.NamespaceOptions ?? new NamespaceOption() },
-            },
-            Labels = { config.Labels },
-            Annotations = { config.Annotations },
-            RuntimeHandler = sandbox.Record.Handler,
-        };
-        status.Network.AdditionalIps.AddRange(ips.Skip(1).Select(ip => new PodIP { Ip = ip }));
+        var status = SandboxService.StatusOf(sandbox);
         var response = new PodSandboxStatusResponse
         {
             Status = status,

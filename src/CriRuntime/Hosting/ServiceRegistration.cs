@@ -46,6 +46,7 @@ internal static class ServiceRegistration
         services.AddSingleton<ExitWatcher>();
         services.AddSingleton<CniNetwork>();
         services.AddSingleton<PauseRootfs>();
+        services.AddSingleton<PauseImage>();
         services.AddSingleton<SandboxIndex>();
         services.AddSingleton<IPodContainers, NoPodContainers>();
         services.AddSingleton<SandboxService>();

@@ -38,6 +38,41 @@ internal sealed partial class SandboxService
         return pods.ToList();
     }
 
+    /// <summary>The CRI status of a pod, as PodSandboxStatus returns it and as its lifecycle events carry it.</summary>
+    public static PodSandboxStatus StatusOf(Sandbox sandbox)
+    {
+        var config = sandbox.Config;
+        var ips = sandbox.Record.Ips;
+        var status = new PodSandboxStatus
+        {
+            Id = sandbox.Id,
+            Metadata = config.Metadata,
+            State = StateOf(sandbox),
+            CreatedAt = sandbox.Record.CreatedAt,
+            Network = new PodSandboxNetworkStatus { Ip = ips.Count > 0 ? ips[0] : "" },
+            Linux = new LinuxPodSandboxStatus
+            {
+                Namespaces = new Namespace { Options = config.Linux?.SecurityContext?.NamespaceOptions ?? new NamespaceOption() },
+            },
+            Labels = { config.Labels },
+            Annotations = { config.Annotations },
+            RuntimeHandler = sandbox.Record.Handler,
+        };
+        status.Network.AdditionalIps.AddRange(ips.Skip(1).Select(ip => new PodIP { Ip = ip }));
+        return status;
+    }
+
+    private void Publish(Sandbox sandbox, ContainerEventType type) => Publish(StatusOf(sandbox), type);
+
+    // As containerd: a pod's own events name the sandbox id as the container id.
+    private void Publish(PodSandboxStatus status, ContainerEventType type) => events.Publish(new ContainerEventResponse
+    {
+        ContainerId = status.Id,
+        ContainerEventType = type,
+        CreatedAt = (DateTimeOffset.UtcNow - DateTimeOffset.UnixEpoch).Ticks * 100,
+        PodSandboxStatus = status,
+    });
+
     public static PodSandboxState StateOf(Sandbox sandbox) =>
         sandbox.Record.State == SandboxStates.Ready ? PodSandboxState.SandboxReady : PodSandboxState.SandboxNotready;
 
@@ -57,6 +92,7 @@ internal sealed partial class SandboxService
             w.WriteString("netnsPath", r.NetnsPath);
             w.WriteString("cgroupsPath", r.CgroupsPath);
             w.WriteString("sandboxDir", r.Dir);
+            w.WriteString("pauseImage", r.PauseImage);
             w.WritePropertyName("cniResult");
             WriteRawOrNull(w, r.CniResult);
             w.WritePropertyName("runtimeSpec");

@@ -23,7 +23,7 @@ internal sealed partial class RuntimeGrpcService
         return new RemovePodSandboxResponse();
     }
 
-    public override Task<PodSandboxStatusResponse> PodSandboxStatus(PodSandboxStatusRequest request, ServerCallContext context)
+    public override async Task<PodSandboxStatusResponse> PodSandboxStatus(PodSandboxStatusRequest request, ServerCallContext context)
     {
         var sandbox = _sandboxes.Get(RequireId(request.PodSandboxId));
         var status = SandboxService.StatusOf(sandbox);
@@ -32,8 +32,8 @@ internal sealed partial class RuntimeGrpcService
             Status = status,
             Timestamp = (DateTimeOffset.UtcNow - DateTimeOffset.UnixEpoch).Ticks * 100,
         };
-        if (request.Verbose) response.Info["info"] = _sandboxes.VerboseInfo(sandbox);
-        return Task.FromResult(response);
+        if (request.Verbose) response.Info["info"] = await _sandboxes.VerboseInfoAsync(sandbox, context.CancellationToken);
+        return response;
     }
 
     public override Task<ListPodSandboxResponse> ListPodSandbox(ListPodSandboxRequest request, ServerCallContext context)

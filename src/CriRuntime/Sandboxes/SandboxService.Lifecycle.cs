@@ -71,12 +71,7 @@ internal sealed partial class SandboxService
         var r = sandbox.Record;
         if (r.NetnsPath is null || r.NetworkTornDown || r.CniConfig is null) return;
         var list = CniNetworkList.Parse(r.CniConfig, "the pod's record");
-        var pod = PodInfo(r, sandbox.Config, null) with
-        {
-            // DEL needs the same runtimeConfig as ADD (portmap removes exactly the rules it added).
-            PortMappings = SandboxRequest.PortMappingsOf(sandbox.Config),
-            Bandwidth = BandwidthQuantity.FromAnnotations(sandbox.Config.Annotations),
-        };
+        var pod = FullPodInfo(sandbox);
         try
         {
             await network.DelAsync(list, pod, r.CniResult, cancellationToken);

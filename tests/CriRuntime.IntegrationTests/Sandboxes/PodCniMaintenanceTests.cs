@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using System.Text.Json;
 using CriRuntime.IntegrationTests.Harness;
 using Xunit.Abstractions;
 
@@ -59,6 +60,45 @@ public sealed class PodCniMaintenanceTests(ITestOutputHelper output) : PodTestBa
         {
             File.Delete(foreign);
             File.Delete(leaked);
+        }
+        await StopAndRemoveAsync(live);
+    }
+
+    [Fact]
+    public async Task DaemonStart_Cni11PluginsThatSupportGc_GetGcWithTheLivePodsAsValidAttachments()
+    {
+        var live = await RunAsync(Pods.Config("gc-live", CgroupParent));
+        var fakeDir = Path.Combine(Daemon.Settings.Dir, "fake-cni");
+        Directory.CreateDirectory(fakeDir);
+        var gcInput = Path.Combine(Daemon.Settings.Dir, "gc-input.json");
+        var plugin = Path.Combine(fakeDir, "gc-recorder");
+        File.WriteAllText(plugin, $$"""
+            #!/bin/sh
+            case "$CNI_COMMAND" in
+              VERSION) cat >/dev/null; echo '{"cniVersion":"1.1.0","supportedVersions":["1.0.0","1.1.0"]}' ;;
+              GC) [ -z "$CNI_CONTAINERID" ] && cat >"{{gcInput}}" ;;
+              *) cat >/dev/null ;;
+            esac
+            """);
+        File.SetUnixFileMode(plugin, (UnixFileMode)0b111_101_101);
+        // After the pods' network in lexical order: pods keep using that one.
+        var conflist = Path.Combine(Daemon.Settings.CniConfDir, "99-gc.conflist");
+        File.WriteAllText(conflist, """{"cniVersion":"1.1.0","name":"gcnet","plugins":[{"type":"gc-recorder"}]}""");
+        try
+        {
+            await Daemon.RestartAsync();
+
+            var deadline = DateTime.UtcNow.AddSeconds(20);
+            while (!File.Exists(gcInput) && DateTime.UtcNow < deadline) await Task.Delay(100);
+            using var input = JsonDocument.Parse(File.ReadAllText(gcInput));
+            Assert.Equal("gcnet", input.RootElement.GetProperty("name").GetString());
+            var attachments = input.RootElement.GetProperty("cni.dev/valid-attachments").EnumerateArray()
+                .Select(a => (a.GetProperty("containerID").GetString(), a.GetProperty("ifname").GetString())).ToList();
+            Assert.Equal([(live, "eth0")], attachments);
+        }
+        finally
+        {
+            File.Delete(conflist);
         }
         await StopAndRemoveAsync(live);
     }

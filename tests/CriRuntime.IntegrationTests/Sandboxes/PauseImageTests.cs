@@ -55,6 +55,11 @@ public sealed class PauseImageTests(ITestOutputHelper output)
             var remove = await Assert.ThrowsAsync<RpcException>(async () =>
                 await daemon.Images.RemoveImageAsync(new RemoveImageRequest { Image = new ImageSpec { Image = pauseImage } }));
             Assert.Equal(StatusCode.FailedPrecondition, remove.StatusCode);
+            // The pod holds its image again after a restart (from its record).
+            await daemon.RestartAsync();
+            var again = await Assert.ThrowsAsync<RpcException>(async () =>
+                await daemon.Images.RemoveImageAsync(new RemoveImageRequest { Image = new ImageSpec { Image = pauseImage } }));
+            Assert.Equal(StatusCode.FailedPrecondition, again.StatusCode);
 
             await daemon.Runtime.StopPodSandboxAsync(new StopPodSandboxRequest { PodSandboxId = id });
             Assert.DoesNotContain(File.ReadLines("/proc/self/mountinfo"), l => l.Contains($"/sandboxes/{id}/rootfs "));

@@ -12,6 +12,7 @@ int cg_hierarchies(struct hier *h, int max);
 bool cg_is_v2_host(void);
 void cg_path(const struct spec *s, const char *id, char *buf, size_t len);
 int cg_apply(const struct spec *s, const char *id); /* mkdir + write limits */
+int cg_update(const struct spec *s, const char *id, const struct resources *r);
 int cg_apply_devices(const struct spec *s, const char *id);
 int cg_join_self_v1(const struct spec *s, const char *id);
 int cg_open_v2(const struct spec *s, const char *id);

@@ -144,6 +144,35 @@ int cg_apply(const struct spec *s, const char *id)
     return 0;
 }
 
+/* update: new limits on the cgroups create made (never creates one; devices
+ * stay as created, as with runc update). */
+int cg_update(const struct spec *s, const char *id, const struct resources *r)
+{
+    struct hier h[MAX_HIER];
+    char path[4096];
+    cg_path(s, id, path, sizeof(path));
+    if (path_ok(path) < 0)
+        return -1;
+    int n = cg_hierarchies(h, MAX_HIER);
+    if (n < 0)
+        return -1;
+    bool v2host = cg_is_v2_host();
+    if (r->nunified && !v2host)
+        return fail(EINVAL, "update", id, "unified resources need cgroup v2");
+    for (int i = 0; i < n; i++) {
+        if (h[i].v2 != v2host)
+            continue; /* hybrid: the unified tree only tracks membership */
+        char full[4700];
+        snprintf(full, sizeof(full), "%s%s", h[i].mnt, path);
+        _cleanup_fd_ int dfd = open(full, O_DIRECTORY | O_PATH | O_CLOEXEC);
+        if (dfd < 0)
+            return FAILSYS("open", full);
+        if ((h[i].v2 ? cg_v2_apply(dfd, r) : cg_v1_apply(&h[i], dfd, r)) < 0)
+            return -1;
+    }
+    return 0;
+}
+
 int cg_join(const struct spec *s, const char *id, pid_t pid)
 {
     struct hier h[MAX_HIER];
@@ -288,6 +317,35 @@ static int v1_devices(int dfd, const struct resources *r)
     return 0;
 }
 
+/* The kernel keeps memory.limit <= memory.memsw.limit at every write: when an
+ * update raises the limit above the current memsw, memsw must go first. */
+static int v1_memory(int dfd, const struct resources *r)
+{
+    bool sw = r->mem_swap != -1 && r->mem_swap != 0;
+    if (sw && faccessat(dfd, "memory.memsw.limit_in_bytes", F_OK, 0) < 0) {
+        log_warn("swap limit requested but swap accounting is off; ignoring memory.swap");
+        sw = false;
+    }
+    bool sw_first = false;
+    if (sw && r->mem_limit > 0) {
+        char cur[32];
+        ssize_t n = read_file_at(dfd, "memory.memsw.limit_in_bytes", cur, sizeof(cur) - 1);
+        if (n > 0) {
+            cur[n] = 0;
+            sw_first = (unsigned long long)r->mem_limit > strtoull(cur, NULL, 10);
+        }
+    }
+    if (sw_first && w64(dfd, "memory.memsw.limit_in_bytes", r->mem_swap) < 0)
+        return -1;
+    if (r->mem_limit > 0 && w64(dfd, "memory.limit_in_bytes", r->mem_limit) < 0)
+        return -1;
+    if (r->mem_reservation > 0 && w64(dfd, "memory.soft_limit_in_bytes", r->mem_reservation) < 0)
+        return -1;
+    if (sw && !sw_first && w64(dfd, "memory.memsw.limit_in_bytes", r->mem_swap) < 0)
+        return -1;
+    return 0;
+}
+
 int cg_v1_apply(const struct hier *h, int dfd, const struct resources *r)
 {
     if (has_ctrl(h, "cpu")) {
@@ -304,18 +362,8 @@ int cg_v1_apply(const struct hier *h, int dfd, const struct resources *r)
         if (r->cpuset_mems && *r->cpuset_mems && write_str_at(dfd, "cpuset.mems", r->cpuset_mems) < 0)
             return -1;
     }
-    if (has_ctrl(h, "memory")) {
-        if (r->mem_limit > 0 && w64(dfd, "memory.limit_in_bytes", r->mem_limit) < 0)
-            return -1;
-        if (r->mem_reservation > 0 && w64(dfd, "memory.soft_limit_in_bytes", r->mem_reservation) < 0)
-            return -1;
-        if (r->mem_swap != -1 && r->mem_swap != 0) {
-            if (faccessat(dfd, "memory.memsw.limit_in_bytes", F_OK, 0) < 0)
-                log_warn("swap limit requested but swap accounting is off; ignoring memory.swap");
-            else if (w64(dfd, "memory.memsw.limit_in_bytes", r->mem_swap) < 0)
-                return -1;
-        }
-    }
+    if (has_ctrl(h, "memory") && v1_memory(dfd, r) < 0)
+        return -1;
     if (has_ctrl(h, "pids") && r->pids_limit != 0) {
         if (r->pids_limit > 0 ? w64(dfd, "pids.max", r->pids_limit) < 0 : write_str_at(dfd, "pids.max", "max") < 0)
             return -1;

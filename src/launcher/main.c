@@ -10,6 +10,7 @@ static void usage(void)
                     "  start ID | state ID | kill ID [SIGNAL] [--all] | delete [--force] ID\n"
                     "  exec [--process F] [--detach] [--pid-file F] [--console-socket S] [--tty] [--cwd D]\n"
                     "       [--env K=V] [--user U[:G]] ID [ARGS...]\n"
+                    "  update --resources FILE|- ID\n"
                     "  run [--bundle DIR] [--pid-file F] [--detach] ID | features | --version\n");
 }
 
@@ -67,7 +68,7 @@ int main(int argc, char **argv)
     const char *verb = argv[i++];
     struct create_opts co = {0};
     struct exec_opts eo = {0};
-    const char *pos[3] = {0};
+    const char *pos[3] = {0}, *resources = NULL;
     int npos = 0;
     bool all = false, force = false, detach = false;
     eo.env = calloc((size_t)argc, sizeof(char *));
@@ -100,6 +101,8 @@ int main(int argc, char **argv)
             co.console_socket = eo.console_socket = v;
         else if ((v = optval(argc, argv, &i, "--preserve-fds", NULL)))
             co.preserve_fds = eo.preserve_fds = atoi(v);
+        else if ((v = optval(argc, argv, &i, "--resources", "-r")))
+            resources = v;
         else if ((v = optval(argc, argv, &i, "--process", "-p")))
             eo.process = v;
         else if ((v = optval(argc, argv, &i, "--cwd", NULL)))
@@ -163,6 +166,8 @@ int main(int argc, char **argv)
         r = cmd_exec(&eo);
     else if (!strcmp(verb, "run"))
         r = cmd_run(&co, detach);
+    else if (!strcmp(verb, "update"))
+        r = cmd_update(id, resources);
     else if (!strcmp(verb, "features"))
         r = cmd_features();
     else {

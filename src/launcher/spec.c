@@ -391,6 +391,20 @@ int spec_load_process(const char *path, struct process_spec *p)
     return r;
 }
 
+int spec_load_resources(const char *path, struct resources *r)
+{
+    memset(r, 0, sizeof(*r));
+    json_object *root = strcmp(path, "-") ? json_object_from_file(path) : json_object_from_fd(STDIN_FILENO);
+    if (!root || !json_object_is_type(root, json_type_object)) {
+        json_object_put(root);
+        return fail(errno ? errno : EINVAL, "parse", path, "cannot parse resources: %s",
+                    json_util_get_last_err() ? json_util_get_last_err() : "not a JSON object");
+    }
+    parse_resources(root, r);
+    json_object_put(root);
+    return 0;
+}
+
 const struct ns_spec *spec_ns(const struct spec *s, int type)
 {
     for (size_t i = 0; i < s->nns; i++)

@@ -139,6 +139,8 @@ int spec_load(const char *bundle, struct spec *s);
 int spec_load_file(const char *config_path, const char *bundle, struct spec *s);
 /* exec's --process file: a bare OCI "process" object */
 int spec_load_process(const char *path, struct process_spec *p);
+/* update's --resources: a bare OCI linux.resources object, from a file or "-" (stdin) */
+int spec_load_resources(const char *path, struct resources *r);
 const struct ns_spec *spec_ns(const struct spec *s, int type);
 int cap_from_name(const char *name);
 const char *cap_name(int cap);

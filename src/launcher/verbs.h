@@ -44,6 +44,7 @@ int cmd_delete(const char *id, bool force);
 int cmd_exec(struct exec_opts *o);
 int cmd_run(struct create_opts *o, bool detach);
 int cmd_features(void);
+int cmd_update(const char *id, const char *resources_path);
 int load_container(const char *id, struct cstate *st, struct spec *s);
 int destroy_container(const struct cstate *st, const struct spec *s);
 int write_pid_file(const char *path, pid_t pid);

@@ -107,6 +107,30 @@ t_cgroup_limits() {
 	done
 }
 
+t_update_resources() {
+	b=$(bundle b 'c["linux"]["resources"].update({"memory":{"limit":67108864,"swap":67108864},"pids":{"limit":42},"cpu":{"shares":512,"quota":50000,"period":100000}}); c["process"]["args"]=["sleep","30"]')
+	create_ctr "$b" || fail "create: $(cat "$b/out")"; id=$(cid b)
+	# raise memory above the current memsw (memsw must go first), cpu quota, pids; from stdin
+	echo '{"memory":{"limit":134217728,"swap":134217728},"cpu":{"quota":150000,"period":100000,"shares":256},"pids":{"limit":64}}' |
+		rt update --resources - "$id" || fail "update (raise): $(tail -1 "$T/rt.log")"
+	expect_eq "$(cat "$(cgdir memory b)/memory.limit_in_bytes")" 134217728 memory.limit
+	expect_eq "$(cat "$(cgdir memory b)/memory.memsw.limit_in_bytes" 2>/dev/null || echo 134217728)" 134217728 memory.memsw
+	expect_eq "$(cat "$(cgdir cpu b)/cpu.cfs_quota_us")" 150000 cpu.quota
+	expect_eq "$(cat "$(cgdir cpu b)/cpu.shares")" 256 cpu.shares
+	expect_eq "$(cat "$(cgdir pids b)/pids.max")" 64 pids.max
+	# lower memory again, from a file, on the running container
+	rt start "$id" || fail start
+	echo '{"memory":{"limit":33554432,"swap":33554432}}' >"$T/res.json"
+	rt update --resources "$T/res.json" "$id" || fail "update (lower): $(tail -1 "$T/rt.log")"
+	expect_eq "$(cat "$(cgdir memory b)/memory.limit_in_bytes")" 33554432 memory.limit
+	expect_eq "$(cat "$(cgdir cpu b)/cpu.cfs_quota_us")" 150000 "cpu.quota kept"
+	echo '{"memory":' | rt update --resources - "$id" 2>/dev/null && fail "bad JSON accepted"
+	rt update --resources "$T/res.json" "nosuch$$" 2>/dev/null && fail "unknown container accepted"
+	rt kill "$id" KILL; wait_stopped "$id" || fail "never stopped"
+	rt update --resources "$T/res.json" "$id" 2>/dev/null && [ "$RTNAME" = launch ] && fail "stopped container updated"
+	return 0
+}
+
 t_oom_kill() {
 	b=$(bundle b 'c["linux"]["resources"]["memory"]={"limit":33554432,"swap":33554432}; c["process"]["args"]=["sh","-c","exec dd if=/dev/zero of=/dev/null bs=128M count=1"]')
 	out=$(run_ctr "$b" 2>&1); rc=$?

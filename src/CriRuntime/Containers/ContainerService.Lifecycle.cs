@@ -1,5 +1,7 @@
+using CriRuntime.Api.V1;
 using CriRuntime.Errors;
 using CriRuntime.Linux;
+using CriRuntime.Sandboxes;
 
 namespace CriRuntime.Containers;
 
@@ -27,10 +29,12 @@ internal sealed partial class ContainerService
         catch (OperationFailedException e)
         {
             // The runtime's text is the user's answer (a missing binary, a bad cwd): keep it in the status too.
-            _index.Save(container with { Record = container.Record with { State = ContainerStates.Exited, FinishedAt = NowNanos(), ExitCode = 128, Reason = "StartError", Message = e.Message } });
+            SaveIfChanged(container with { Record = container.Record with { State = ContainerStates.Exited, FinishedAt = NowNanos(), ExitCode = 128, Reason = "StartError", Message = e.Message } });
             throw;
         }
-        _index.Save(container with { Record = container.Record with { State = ContainerStates.Running, StartedAt = NowNanos() } });
+        var running = container with { Record = container.Record with { State = ContainerStates.Running, StartedAt = NowNanos() } };
+        _index.Save(running);
+        Publish(running, ContainerEventType.ContainerStartedEvent);
         LogStarted(_logger, id);
     }
 
@@ -45,7 +49,7 @@ internal sealed partial class ContainerService
         var container = Refreshed(current);
         if (container.Record.State is not (ContainerStates.Running or ContainerStates.Created))
         {
-            if (!ReferenceEquals(container, current)) _index.Save(container);
+            SaveIfChanged(container);
             return;
         }
         var r = container.Record;
@@ -62,7 +66,7 @@ internal sealed partial class ContainerService
             throw new OperationFailedException($"StopContainer: process {r.Pid} of {id} survived SIGKILL");
         }
         await WaitForExitFileAsync(container, cancellationToken);
-        _index.Save(Refreshed(container));
+        SaveIfChanged(Refreshed(container));
         LogStopped(_logger, id);
     }
 
@@ -71,7 +75,10 @@ internal sealed partial class ContainerService
     {
         using var held = await _index.Locks.AcquireAsync(id, cancellationToken);
         if (_index.Get(id) is not { } container) return;
+        var last = Refreshed(container);
         await TearDownAsync(container, deleteRecord: true);
+        // A half-created container (a daemon that died mid-create) was never announced.
+        if (container.Record.State != ContainerStates.Creating) Publish(last, ContainerEventType.ContainerDeletedEvent);
         LogRemoved(_logger, id);
     }
 
@@ -133,8 +140,7 @@ internal sealed partial class ContainerService
         {
             using var held = await _index.Locks.AcquireAsync(id);
             if (_index.Get(id) is not { } container) return;
-            var refreshed = Refreshed(container);
-            if (!ReferenceEquals(refreshed, container)) _index.Save(refreshed);
+            SaveIfChanged(Refreshed(container));
         }
         catch (Exception e)
         {
@@ -164,6 +170,35 @@ internal sealed partial class ContainerService
                 Reason = reason,
             },
         };
+    }
+
+    /// <summary>
+    /// Persists a container the caller changed (under its lock), and publishes its exit when this save is the one
+    /// that records it: every exit (Stop, its own, a failed start) is persisted once, so announced once.
+    /// </summary>
+    private void SaveIfChanged(Container container)
+    {
+        var before = _index.Get(container.Id);
+        if (ReferenceEquals(before, container)) return;
+        _index.Save(container);
+        if (before?.Record.State is ContainerStates.Running or ContainerStates.Created && container.Record.State == ContainerStates.Exited)
+        {
+            Publish(container, ContainerEventType.ContainerStoppedEvent);
+        }
+    }
+
+    /// <summary>A lifecycle event with the container's status and its pod's, after the change is persisted.</summary>
+    private void Publish(Container container, ContainerEventType type)
+    {
+        var e = new ContainerEventResponse
+        {
+            ContainerId = container.Id,
+            ContainerEventType = type,
+            CreatedAt = NowNanos(),
+            ContainersStatuses = { ContainerStatusBuilder.Build(container) },
+        };
+        if (_sandboxes.Get(container.Record.SandboxId) is { } sandbox) e.PodSandboxStatus = SandboxService.StatusOf(sandbox);
+        _events.Publish(e);
     }
 
     private Container Require(string id) =>

@@ -4,6 +4,7 @@ using System.Text.Json;
 using CriRuntime.Api.V1;
 using CriRuntime.Configuration;
 using CriRuntime.Errors;
+using CriRuntime.Events;
 using CriRuntime.Images;
 using CriRuntime.Oci;
 using CriRuntime.Runtime;
@@ -28,6 +29,7 @@ internal sealed partial class ContainerService : IPodContainers
     private readonly IContainerMonitor _monitor;
     private readonly OciRuntime _runtime;
     private readonly ExitWatcher _exits;
+    private readonly ContainerEventBus _events;
     private readonly ILogger<ContainerService> _logger;
     private readonly Lazy<HostFacts> _host = new(() => HostFacts.Detect());
 
@@ -35,7 +37,8 @@ internal sealed partial class ContainerService : IPodContainers
     private readonly ConcurrentDictionary<string, IDisposable> _layerPins = new(StringComparer.Ordinal);
 
     public ContainerService(DaemonOptions options, ContainerIndex index, SandboxIndex sandboxes, LocalImages images, ImageStore imageStore,
-        RuntimeHandlers handlers, IContainerMonitor monitor, OciRuntime runtime, ExitWatcher exits, ILogger<ContainerService> logger)
+        RuntimeHandlers handlers, IContainerMonitor monitor, OciRuntime runtime, ExitWatcher exits, ContainerEventBus events,
+        ILogger<ContainerService> logger)
     {
         _options = options;
         _index = index;
@@ -46,6 +49,7 @@ internal sealed partial class ContainerService : IPodContainers
         _monitor = monitor;
         _runtime = runtime;
         _exits = exits;
+        _events = events;
         _logger = logger;
         foreach (var c in index.All)
         {
@@ -128,6 +132,7 @@ internal sealed partial class ContainerService : IPodContainers
                 },
             };
             await rollback.StepAsync("mark created", () => { _index.Save(container); return Task.CompletedTask; });
+            Publish(container, ContainerEventType.ContainerCreatedEvent);
             LogCreated(_logger, id, config.Metadata.Name, sandboxId, started.Pid);
             return id;
         }

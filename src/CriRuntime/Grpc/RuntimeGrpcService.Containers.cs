@@ -8,7 +8,8 @@ using ContainerEntry = CriRuntime.Containers.Container;
 
 namespace CriRuntime.Grpc;
 
-// CreateContainer, StartContainer, StopContainer, RemoveContainer, ListContainers, ContainerStatus, ReopenContainerLog.
+// CreateContainer, StartContainer, StopContainer, RemoveContainer, ListContainers, ContainerStatus, ReopenContainerLog,
+// UpdateContainerResources.
 internal sealed partial class RuntimeGrpcService
 {
     public override async Task<CreateContainerResponse> CreateContainer(CreateContainerRequest request, ServerCallContext context)
@@ -35,6 +36,13 @@ internal sealed partial class RuntimeGrpcService
         return new RemoveContainerResponse();
     }
 
+    public override async Task<UpdateContainerResourcesResponse> UpdateContainerResources(UpdateContainerResourcesRequest request,
+        ServerCallContext context)
+    {
+        await _containers.UpdateResourcesAsync(RequireContainerId(request.ContainerId), request.Linux, context.CancellationToken);
+        return new UpdateContainerResourcesResponse();
+    }
+
     public override async Task<ReopenContainerLogResponse> ReopenContainerLog(ReopenContainerLogRequest request, ServerCallContext context)
     {
         await _containers.ReopenLogAsync(RequireContainerId(request.ContainerId), context.CancellationToken);
@@ -51,7 +59,7 @@ internal sealed partial class RuntimeGrpcService
                 Id = c.Id,
                 PodSandboxId = c.Record.SandboxId,
                 Metadata = c.Config.Metadata,
-                Image = ImageSpecOf(c),
+                Image = ContainerStatusBuilder.ImageSpecOf(c),
                 ImageRef = c.Record.ImageRef,
                 ImageId = c.Record.ImageId,
                 State = ContainerService.StateOf(c),
@@ -66,45 +74,10 @@ internal sealed partial class RuntimeGrpcService
     public override Task<ContainerStatusResponse> ContainerStatus(ContainerStatusRequest request, ServerCallContext context)
     {
         var c = _containers.Get(RequireContainerId(request.ContainerId));
-        var r = c.Record;
-        var status = new ContainerStatus
-        {
-            Id = c.Id,
-            Metadata = c.Config.Metadata,
-            State = ContainerService.StateOf(c),
-            CreatedAt = r.CreatedAt,
-            StartedAt = r.StartedAt,
-            FinishedAt = r.FinishedAt,
-            ExitCode = r.ExitCode,
-            Image = ImageSpecOf(c),
-            ImageRef = r.ImageRef,
-            ImageId = r.ImageId,
-            Reason = r.Reason,
-            Message = r.Message,
-            Labels = { c.Config.Labels },
-            Annotations = { c.Config.Annotations },
-            Mounts = { c.Config.Mounts },
-            LogPath = r.LogPath,
-            Resources = ResourcesOf(c),
-            User = new ContainerUser { Linux = new LinuxContainerUser { Uid = r.Uid, Gid = r.Gid, SupplementalGroups = { r.AdditionalGids } } },
-            StopSignal = StopSignals.ToCri(r.StopSignal),
-        };
+        var status = ContainerStatusBuilder.Build(c);
         var response = new ContainerStatusResponse { Status = status };
         if (request.Verbose) response.Info["info"] = VerboseInfo(c);
         return Task.FromResult(response);
-    }
-
-    private static ImageSpec ImageSpecOf(ContainerEntry c) => new()
-    {
-        Image = c.Record.ImageName,
-        UserSpecifiedImage = c.Config.Image.UserSpecifiedImage.Length > 0 ? c.Config.Image.UserSpecifiedImage : c.Record.ImageName,
-        Annotations = { c.Config.Image.Annotations },
-    };
-
-    private static ContainerResources? ResourcesOf(ContainerEntry c)
-    {
-        if (c.Record.UpdatedResources is { } updated) return new ContainerResources { Linux = LinuxContainerResources.Parser.ParseFrom(updated) };
-        return c.Config.Linux?.Resources is { } linux ? new ContainerResources { Linux = linux } : null;
     }
 
     /// <summary>Status verbose info["info"]: pid, bundle, runtime, spec, like CRI-O and containerd.</summary>

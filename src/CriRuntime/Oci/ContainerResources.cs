@@ -10,7 +10,18 @@ namespace CriRuntime.Oci;
 /// </summary>
 internal static class ContainerResources
 {
-    public static SpecResources Build(LinuxContainerResources? r, ContainerSpecInput input, bool privileged, List<string> warnings)
+    public static SpecResources Build(LinuxContainerResources? r, ContainerSpecInput input, bool privileged, List<string> warnings) =>
+        Limits(r, new ResourceHost(input.CgroupV2, input.SwapAvailable, input.HugetlbAvailable), warnings) with
+        {
+            Devices = DeviceRules(input.HostDevices, privileged),
+            Pids = input.PidsLimit is { } p ? new SpecPids(p) : null,
+        };
+
+    /// <summary>
+    /// cpu, memory (and swap), hugepages and unified from the CRI resources: what CreateContainer writes and what
+    /// UpdateContainerResources applies to a running container (runc's update --resources object).
+    /// </summary>
+    public static SpecResources Limits(LinuxContainerResources? r, ResourceHost host, List<string> warnings)
     {
         r ??= new LinuxContainerResources();
         if (r.CpuPeriod < 0 || r.CpuShares < 0 || r.MemoryLimitInBytes < 0)
@@ -27,7 +38,7 @@ internal static class ContainerResources
                 Mems = r.CpusetMems.Length == 0 ? null : r.CpusetMems,
             }
             : null;
-        long? swap = !input.SwapAvailable ? null
+        long? swap = !host.SwapAvailable ? null
             : r.MemorySwapLimitInBytes != 0 ? r.MemorySwapLimitInBytes
             : r.MemoryLimitInBytes != 0 ? r.MemoryLimitInBytes : null;
         var memory = r.MemoryLimitInBytes != 0 || swap is not null
@@ -35,21 +46,19 @@ internal static class ContainerResources
             : null;
         List<SpecHugepageLimit>? hugepages = r.HugepageLimits.Count == 0 ? null
             : [.. r.HugepageLimits.Select(h => new SpecHugepageLimit(h.PageSize, h.Limit))];
-        if (hugepages is not null && !input.HugetlbAvailable)
+        if (hugepages is not null && !host.HugetlbAvailable)
         {
             warnings.Add("hugepage limits ignored: the host has no hugetlb cgroup controller");
             hugepages = null;
         }
-        if (r.Unified.Count > 0 && !input.CgroupV2)
+        if (r.Unified.Count > 0 && !host.CgroupV2)
         {
             throw new InvalidArgumentException("unified cgroup resources need cgroup v2; this host uses cgroup v1");
         }
         return new SpecResources
         {
-            Devices = DeviceRules(input.HostDevices, privileged),
             Cpu = cpu,
             Memory = memory,
-            Pids = input.PidsLimit is { } p ? new SpecPids(p) : null,
             HugepageLimits = hugepages,
             Unified = r.Unified.Count == 0 ? null : new Dictionary<string, string>(r.Unified),
         };
@@ -64,3 +73,6 @@ internal static class ContainerResources
         return rules;
     }
 }
+
+/// <summary>What the resource translation needs to know of the host's cgroups.</summary>
+internal sealed record ResourceHost(bool CgroupV2, bool SwapAvailable, bool HugetlbAvailable);

@@ -6,4 +6,5 @@ namespace CriRuntime.Oci;
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, WriteIndented = false)]
 [JsonSerializable(typeof(RuntimeSpec))]
+[JsonSerializable(typeof(SpecResources))]
 internal sealed partial class OciJsonContext : JsonSerializerContext;

@@ -85,8 +85,8 @@ internal sealed record SpecResources
 
 internal sealed record SpecPids(long Limit);
 
-/// <param name="Pagesize">As the kernel names it in hugetlb.&lt;size&gt;: "2MB", "1GB".</param>
-internal sealed record SpecHugepageLimit(string Pagesize, ulong Limit);
+/// <param name="PageSize">As the kernel names it in hugetlb.&lt;size&gt;: "2MB", "1GB" (OCI "pageSize").</param>
+internal sealed record SpecHugepageLimit(string PageSize, ulong Limit);
 
 internal sealed record SpecDeviceRule(bool Allow, string Access)
 {

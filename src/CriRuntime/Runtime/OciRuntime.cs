@@ -12,12 +12,12 @@ internal sealed class OciRuntime
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 
     public Task StartAsync(OciRuntimeHandler handler, string id, CancellationToken cancellationToken) =>
-        RunAsync(handler, ["start", id], "start", cancellationToken);
+        RunAsync(handler, ["start", id], "start", null, cancellationToken);
 
     /// <summary>Sends a signal to the container's init; a container that is already stopped or gone is not an error.</summary>
     public async Task KillAsync(OciRuntimeHandler handler, string id, string signal, CancellationToken cancellationToken)
     {
-        var result = await ExecAsync(handler, ["kill", id, signal], cancellationToken);
+        var result = await ExecAsync(handler, ["kill", id, signal], null, cancellationToken);
         if (result.ExitCode != 0 && !IsGoneOrStopped(result.Stderr))
         {
             throw new OperationFailedException($"{handler.Name} kill {id} {signal}: {ChildProcess.Summarize(result.Stderr)}");
@@ -27,24 +27,31 @@ internal sealed class OciRuntime
     /// <summary>Removes the runtime's state for the container (killing it if needed); idempotent.</summary>
     public async Task DeleteAsync(OciRuntimeHandler handler, string id, CancellationToken cancellationToken)
     {
-        var result = await ExecAsync(handler, ["delete", "--force", id], cancellationToken);
+        var result = await ExecAsync(handler, ["delete", "--force", id], null, cancellationToken);
         if (result.ExitCode != 0 && !IsGoneOrStopped(result.Stderr))
         {
             throw new OperationFailedException($"{handler.Name} delete {id}: {ChildProcess.Summarize(result.Stderr)}");
         }
     }
 
-    private async Task RunAsync(OciRuntimeHandler handler, string[] args, string verb, CancellationToken cancellationToken)
+    /// <summary>
+    /// New cgroup limits for a created or running container: runc's `update --resources -` with an OCI
+    /// linux.resources object on stdin (our launcher takes the same).
+    /// </summary>
+    public Task UpdateAsync(OciRuntimeHandler handler, string id, string resourcesJson, CancellationToken cancellationToken) =>
+        RunAsync(handler, ["update", "--resources", "-", id], "update", resourcesJson, cancellationToken);
+
+    private static async Task RunAsync(OciRuntimeHandler handler, string[] args, string verb, string? stdin, CancellationToken cancellationToken)
     {
-        var result = await ExecAsync(handler, args, cancellationToken);
+        var result = await ExecAsync(handler, args, stdin, cancellationToken);
         if (result.ExitCode != 0)
         {
             throw new OperationFailedException($"{handler.Name} {verb} failed: {ChildProcess.Summarize(result.Stderr)}");
         }
     }
 
-    private static Task<ChildProcessResult> ExecAsync(OciRuntimeHandler handler, string[] args, CancellationToken cancellationToken) =>
-        ChildProcess.RunAsync(handler.Path, ["--root", handler.Root, .. args], null, null, Timeout, cancellationToken);
+    private static Task<ChildProcessResult> ExecAsync(OciRuntimeHandler handler, string[] args, string? stdin, CancellationToken cancellationToken) =>
+        ChildProcess.RunAsync(handler.Path, ["--root", handler.Root, .. args], null, stdin, Timeout, cancellationToken);
 
     // runc: "container does not exist", "container not running"; crun: "does not exist"; both say "not running"
     // for a stopped container.

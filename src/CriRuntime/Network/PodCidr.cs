@@ -51,7 +51,9 @@ internal sealed class PodCidr
         var cidrs = new List<string>();
         foreach (var part in podCidr.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
-            if (!IPNetwork.TryParse(part, out var network))
+            // Host bits must be zero: "10.88.7.1/24" is a typo of an address, not a range.
+            if (!IPNetwork.TryParse(part, out var network) || !IPAddress.TryParse(part.Split('/')[0], out var address) ||
+                !address.Equals(network.BaseAddress))
             {
                 throw new InvalidArgumentException($"pod_cidr \"{podCidr}\": \"{part}\" is not a CIDR (e.g. 10.244.1.0/24)");
             }

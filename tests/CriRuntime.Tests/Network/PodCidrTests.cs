@@ -48,3 +48,27 @@ public sealed class PodCidrTests : IDisposable
         Assert.Empty(cidr.Cidrs);
     }
 }
+
+public sealed class PodCidrCapabilityTests
+{
+    [Fact]
+    public void PluginInput_IpRangesOnlyForPluginsDeclaringTheCapability()
+    {
+        var list = CniNetworkList.Parse("""
+            {"cniVersion":"1.0.0","name":"net","plugins":[
+              {"type":"bridge","capabilities":{"ipRanges":true},"ipam":{"type":"host-local"}},
+              {"type":"portmap","capabilities":{"portMappings":true}}]}
+            """, "test");
+        var root = Path.Combine(Path.GetTempPath(), "podcidr-" + Guid.NewGuid().ToString("N"));
+        var cidr = new PodCidr(new DaemonOptions { Root = root });
+        cidr.Set("10.88.5.0/24");
+        var args = new Dictionary<string, System.Text.Json.Nodes.JsonNode> { ["ipRanges"] = cidr.IpRanges()! };
+
+        var bridge = System.Text.Json.Nodes.JsonNode.Parse(CniNetworkList.PluginInput(list.Plugins[0], list.Name, list.CniVersion, args, null))!;
+        var portmap = System.Text.Json.Nodes.JsonNode.Parse(CniNetworkList.PluginInput(list.Plugins[1], list.Name, list.CniVersion, args, null))!;
+
+        Assert.Equal("""[[{"subnet":"10.88.5.0/24"}]]""", bridge["runtimeConfig"]!["ipRanges"]!.ToJsonString());
+        Assert.Null(portmap["runtimeConfig"]);
+        Directory.Delete(root, recursive: true);
+    }
+}

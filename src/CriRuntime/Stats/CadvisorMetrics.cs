@@ -4,20 +4,23 @@ namespace CriRuntime.Stats;
 
 /// <summary>
 /// The cAdvisor-named metric set served through ListMetricDescriptors / ListPodSandboxMetrics (as CRI-O does),
-/// which kubelet exposes on /metrics/cadvisor when it takes metrics from the runtime. Every metric carries the
-/// base labels (container, pod, namespace); network metrics add the interface. Pod-level series use the
-/// container name "POD", as cAdvisor names the pause.
+/// which kubelet exposes on /metrics/cadvisor when it takes metrics from the runtime. Labels as CRI-O's: every
+/// metric carries id, name and image; container_cpu_usage_seconds_total adds cpu ("total", as cAdvisor without
+/// per-cpu stats) and network metrics the interface. Pod-level series are (pod id, "POD", "").
 /// </summary>
 internal static class CadvisorMetrics
 {
     public const string PodContainerName = "POD";
 
-    private static readonly string[] BaseLabels = ["container", "pod", "namespace"];
+    private const string CpuUsage = "container_cpu_usage_seconds_total";
+
+    private static readonly string[] BaseLabels = ["id", "name", "image"];
+    private static readonly string[] CpuLabels = [.. BaseLabels, "cpu"];
     private static readonly string[] InterfaceLabels = [.. BaseLabels, "interface"];
 
     private static readonly (string Name, string Help, MetricType Type)[] CgroupMetrics =
     [
-        ("container_cpu_usage_seconds_total", "Cumulative cpu time consumed in seconds.", MetricType.Counter),
+        (CpuUsage, "Cumulative cpu time consumed in seconds.", MetricType.Counter),
         ("container_cpu_user_seconds_total", "Cumulative user cpu time consumed in seconds.", MetricType.Counter),
         ("container_cpu_system_seconds_total", "Cumulative system cpu time consumed in seconds.", MetricType.Counter),
         ("container_memory_usage_bytes", "Current memory usage in bytes, including all memory regardless of when it was accessed", MetricType.Gauge),
@@ -44,14 +47,18 @@ internal static class CadvisorMetrics
     /// <summary>Every metric this runtime may report, with its help text and label keys.</summary>
     public static IReadOnlyList<MetricDescriptor> Descriptors { get; } =
     [
-        .. CgroupMetrics.Select(m => Descriptor(m.Name, m.Help, BaseLabels)),
+        .. CgroupMetrics.Select(m => Descriptor(m.Name, m.Help, m.Name == CpuUsage ? CpuLabels : BaseLabels)),
         .. NetworkMetrics.Select(m => Descriptor(m.Name, m.Help, InterfaceLabels)),
     ];
 
     /// <summary>CPU, memory and process metrics of one cgroup sample; absent counters are left out.</summary>
-    public static IEnumerable<Metric> FromCgroup(CgroupStats stats, string container, string pod, string @namespace)
+    /// <param name="id">The container id, or the pod id for pod-level series.</param>
+    /// <param name="name">The container name, or <see cref="PodContainerName"/>.</param>
+    /// <param name="image">The container's image reference; empty for the pod.</param>
+    public static IEnumerable<Metric> FromCgroup(CgroupStats stats, string id, string name, string image)
     {
-        string[] labels = [container, pod, @namespace];
+        string[] labels = [id, name, image];
+        string[] cpuLabels = [.. labels, "total"];
         ulong? Seconds(ulong? nanos) => nanos / 1_000_000_000;
         ulong?[] values =
         [
@@ -61,17 +68,18 @@ internal static class CadvisorMetrics
         ];
         for (var i = 0; i < CgroupMetrics.Length; i++)
         {
-            if (values[i] is { } value) yield return Metric(CgroupMetrics[i].Name, CgroupMetrics[i].Type, stats.Timestamp, labels, value);
+            if (values[i] is not { } value) continue;
+            yield return Metric(CgroupMetrics[i].Name, CgroupMetrics[i].Type, stats.Timestamp, i == 0 ? cpuLabels : labels, value);
         }
     }
 
     /// <summary>Network metrics of each interface (loopback skipped) of a pod's namespace.</summary>
-    public static IEnumerable<Metric> FromNetwork(IReadOnlyList<InterfaceCounters> interfaces, long timestamp, string container, string pod, string @namespace)
+    public static IEnumerable<Metric> FromNetwork(IReadOnlyList<InterfaceCounters> interfaces, long timestamp, string id, string name, string image)
     {
         foreach (var i in interfaces)
         {
             if (i.Name == "lo") continue;
-            string[] labels = [container, pod, @namespace, i.Name];
+            string[] labels = [id, name, image, i.Name];
             ulong[] values = [i.RxBytes, i.RxPackets, i.RxDropped, i.RxErrors, i.TxBytes, i.TxPackets, i.TxDropped, i.TxErrors];
             for (var m = 0; m < NetworkMetrics.Length; m++)
             {

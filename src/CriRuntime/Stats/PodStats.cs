@@ -85,16 +85,15 @@ internal sealed class PodStats(SandboxService sandboxes, CgroupStatsReader cgrou
     private async Task<PodSandboxMetrics> MetricsAsync(Sandbox pod, CancellationToken cancellationToken)
     {
         var r = pod.Record;
-        var meta = pod.Config.Metadata;
         var metrics = new PodSandboxMetrics { PodSandboxId = r.Id };
         if (cgroups.Read(PodCgroupOf(r)) is { } cgroup)
         {
-            metrics.Metrics.AddRange(CadvisorMetrics.FromCgroup(cgroup, CadvisorMetrics.PodContainerName, meta.Name, meta.Namespace));
+            metrics.Metrics.AddRange(CadvisorMetrics.FromCgroup(cgroup, r.Id, CadvisorMetrics.PodContainerName, ""));
         }
         if (r.NetnsPath is not null)
         {
             var interfaces = await NetworkNamespaceCountersAsync(r);
-            metrics.Metrics.AddRange(CadvisorMetrics.FromNetwork(interfaces, Now(), CadvisorMetrics.PodContainerName, meta.Name, meta.Namespace));
+            metrics.Metrics.AddRange(CadvisorMetrics.FromNetwork(interfaces, Now(), r.Id, CadvisorMetrics.PodContainerName, ""));
         }
         metrics.ContainerMetrics.AddRange(await containers.MetricsOfPodAsync(r.Id, cancellationToken));
         return metrics;

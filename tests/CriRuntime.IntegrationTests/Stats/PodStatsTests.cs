@@ -153,7 +153,7 @@ public sealed class PodStatsTests(ITestOutputHelper output) : PodTestBase(output
         Assert.Contains("container_memory_working_set_bytes", names);
         Assert.Contains("container_processes", names);
         var rx = pod.Metrics.Single(m => m.Name == "container_network_receive_bytes_total");
-        Assert.Equal(["POD", "metrics", "default", "eth0"], rx.LabelValues);
+        Assert.Equal([id, "POD", "", "eth0"], rx.LabelValues);
         Assert.Empty(pod.ContainerMetrics);
         await StopAndRemoveAsync(id);
     }

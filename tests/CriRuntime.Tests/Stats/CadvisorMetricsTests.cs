@@ -28,11 +28,13 @@ public sealed class CadvisorMetricsTests
             ProcessCount = 2,
         };
 
-        var metrics = CadvisorMetrics.FromCgroup(stats, "POD", "web", "default").ToList();
+        var metrics = CadvisorMetrics.FromCgroup(stats, "ctr1", "web", "docker.io/library/nginx:1").ToList();
 
         var keys = CadvisorMetrics.Descriptors.ToDictionary(d => d.Name, d => d.LabelKeys.Count);
         Assert.All(metrics, m => Assert.Equal(keys[m.Name], m.LabelValues.Count));
-        Assert.Equal(3UL, metrics.Single(m => m.Name == "container_cpu_usage_seconds_total").Value.Value);
+        var cpu = metrics.Single(m => m.Name == "container_cpu_usage_seconds_total");
+        Assert.Equal(3UL, cpu.Value.Value);
+        Assert.Equal(["ctr1", "web", "docker.io/library/nginx:1", "total"], cpu.LabelValues);
         Assert.Equal(80UL, metrics.Single(m => m.Name == "container_memory_working_set_bytes").Value.Value);
         Assert.DoesNotContain(metrics, m => m.Name == "container_memory_rss"); // not read: not reported
         Assert.All(metrics, m => Assert.Equal(7, m.Timestamp));

@@ -36,10 +36,10 @@ public sealed class NetworkStatsReaderTests
     {
         var interfaces = NetworkStatsReader.Parse(Encoding.ASCII.GetBytes(NetDev));
 
-        var metrics = CadvisorMetrics.FromNetwork(interfaces, 42, "POD", "web", "default").ToList();
+        var metrics = CadvisorMetrics.FromNetwork(interfaces, 42, "podid", "POD", "").ToList();
 
         Assert.Equal(8, metrics.Count);
-        Assert.All(metrics, m => Assert.Equal(["POD", "web", "default", "eth0"], m.LabelValues));
+        Assert.All(metrics, m => Assert.Equal(["podid", "POD", "", "eth0"], m.LabelValues));
         Assert.Equal(9876UL, metrics.Single(m => m.Name == "container_network_transmit_bytes_total").Value.Value);
         Assert.Equal(4UL, metrics.Single(m => m.Name == "container_network_receive_errors_total").Value.Value);
     }

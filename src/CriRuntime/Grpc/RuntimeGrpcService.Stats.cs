@@ -33,10 +33,10 @@ internal sealed partial class RuntimeGrpcService
         return response;
     }
 
-    public override Task<UpdatePodSandboxResourcesResponse> UpdatePodSandboxResources(UpdatePodSandboxResourcesRequest request, ServerCallContext context)
+    public override async Task<UpdatePodSandboxResourcesResponse> UpdatePodSandboxResources(UpdatePodSandboxResourcesRequest request, ServerCallContext context)
     {
-        _podResources.Update(RequireId(request.PodSandboxId), request.Resources, request.Overhead);
-        return Task.FromResult(new UpdatePodSandboxResourcesResponse());
+        await _podResources.UpdateAsync(RequireId(request.PodSandboxId), request.Resources, request.Overhead, context.CancellationToken);
+        return new UpdatePodSandboxResourcesResponse();
     }
 
     public override Task<CheckpointContainerResponse> CheckpointContainer(CheckpointContainerRequest request, ServerCallContext context) =>

@@ -2,21 +2,24 @@ using CriRuntime.Api.V1;
 using CriRuntime.Errors;
 using CriRuntime.Linux;
 using CriRuntime.Stats;
+using Google.Protobuf;
 
 namespace CriRuntime.Sandboxes;
 
 /// <summary>
 /// UpdatePodSandboxResources. CRI: kubelet calls it after it resized the pod-level cgroup, best effort; the
 /// runtime brings what it owns in line. We write the sum of the pod's resources and its overhead into the pod
-/// cgroup (the one <see cref="PodStats.PodCgroupOf"/> reads), which is a no-op when kubelet already did.
+/// cgroup (the one <see cref="PodStats.PodCgroupOf"/> reads), which is a no-op when kubelet already did, and
+/// record them in the pod's stored PodSandboxConfig (linux.resources, linux.overhead), as the CRI asks.
 /// </summary>
-internal sealed class PodResources(SandboxService sandboxes, CgroupLimits limits)
+internal sealed class PodResources(SandboxIndex index, CgroupLimits limits)
 {
     /// <exception cref="NotFoundException">No pod has that id.</exception>
     /// <exception cref="OperationFailedException">The kernel refused a value (e.g. a memory limit below current usage).</exception>
-    public void Update(string id, LinuxContainerResources? resources, LinuxContainerResources? overhead)
+    public async Task UpdateAsync(string id, LinuxContainerResources? resources, LinuxContainerResources? overhead, CancellationToken cancellationToken)
     {
-        var pod = sandboxes.Get(id);
+        using var held = await index.Locks.AcquireAsync(id, cancellationToken);
+        var pod = index.Get(id) is { Record.State: not SandboxStates.Creating } p ? p : throw new NotFoundException($"pod sandbox \"{id}\" not found");
         if (resources is null && overhead is null) return;
         var values = Combine(resources ?? new LinuxContainerResources(), overhead ?? new LinuxContainerResources());
         try
@@ -27,6 +30,11 @@ internal sealed class PodResources(SandboxService sandboxes, CgroupLimits limits
         {
             throw new OperationFailedException($"update resources of pod sandbox \"{id}\": {e.Message}", e);
         }
+        var config = pod.Config.Clone();
+        config.Linux ??= new LinuxPodSandboxConfig();
+        if (resources is not null) config.Linux.Resources = resources;
+        if (overhead is not null) config.Linux.Overhead = overhead;
+        index.Save(new Sandbox(pod.Record with { Config = config.ToByteArray() }, config));
     }
 
     /// <summary>

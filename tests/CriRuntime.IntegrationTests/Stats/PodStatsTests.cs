@@ -175,6 +175,12 @@ public sealed class PodStatsTests(ITestOutputHelper output) : PodTestBase(output
         Assert.Equal((144L << 20).ToString(), File.ReadAllText($"/sys/fs/cgroup/memory{parent}/memory.limit_in_bytes").Trim());
         var stats = (await Daemon.Runtime.PodSandboxStatsAsync(new PodSandboxStatsRequest { PodSandboxId = id })).Stats;
         Assert.True(stats.Linux.Memory.AvailableBytes.Value is > 0 and <= 144 << 20);
+        // The stored PodSandboxConfig carries the new resources (CRI: "updates the PodSandboxConfig").
+        using var record = JsonDocument.Parse(File.ReadAllText(Path.Combine(Daemon.Settings.Root, "sandboxes", id + ".json")));
+        var stored = PodSandboxConfig.Parser.ParseFrom(record.RootElement.GetProperty("config").GetBytesFromBase64());
+        Assert.Equal(128L << 20, stored.Linux.Resources.MemoryLimitInBytes);
+        Assert.Equal(16L << 20, stored.Linux.Overhead.MemoryLimitInBytes);
+        Assert.Equal("resize", stored.Metadata.Name);
         await StopAndRemoveAsync(id);
     }
 

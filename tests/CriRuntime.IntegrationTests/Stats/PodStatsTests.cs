@@ -100,6 +100,28 @@ public sealed class PodStatsTests(ITestOutputHelper output) : PodTestBase(output
     }
 
     [Fact]
+    public async Task PodSandboxStats_PauseDead_NetworkReadThroughThePinnedNetns()
+    {
+        var id = await RunAsync(Pods.Config("nopause", CgroupParent));
+        var (_, info) = await StatusAsync(id);
+        var pid = info.GetProperty("pid").GetInt32();
+        var ping = Pods.InNetns(info.GetProperty("netnsPath").GetString()!, "ping", "-c", "1", "-s", "1400", "-W", "2", Network.Gateway);
+        Assert.True(ping.ExitCode == 0, ping.Stdout + ping.Stderr);
+        using (var pause = Process.GetProcessById(pid))
+        {
+            pause.Kill();
+            await pause.WaitForExitAsync();
+        }
+
+        var network = (await Daemon.Runtime.PodSandboxStatsAsync(new PodSandboxStatsRequest { PodSandboxId = id })).Stats.Linux.Network;
+
+        Assert.Equal("eth0", network.DefaultInterface.Name);
+        Assert.True(network.DefaultInterface.TxBytes.Value > 1400, network.ToString());
+        Assert.True(network.DefaultInterface.RxBytes.Value > 1400, network.ToString());
+        await StopAndRemoveAsync(id);
+    }
+
+    [Fact]
     public async Task ListPodSandboxStats_FilterByIdAndLabels()
     {
         var a = await RunAsync(Pods.Config("list-a", CgroupParent));

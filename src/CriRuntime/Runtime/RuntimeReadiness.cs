@@ -2,7 +2,7 @@ using CriRuntime.Configuration;
 
 namespace CriRuntime.Runtime;
 
-/// <summary>Whether this node can run containers now: state directories writable, monitor and default OCI runtime present.</summary>
+/// <summary>Whether this node can run containers now: state directories writable, monitor, default OCI runtime and pause binary present.</summary>
 internal sealed class RuntimeReadiness(DaemonOptions options)
 {
     public (bool Ready, string Reason, string Message) Check()
@@ -23,6 +23,11 @@ internal sealed class RuntimeReadiness(DaemonOptions options)
         if (!IsExecutable(options.Runtime.ConmonPath))
         {
             return (false, "MonitorNotFound", $"conmon not found at {options.Runtime.ConmonPath}");
+        }
+        // Every pod's pause runs this binary (there is no pause image setting yet): without it no pod can start.
+        if (!IsExecutable(options.Runtime.PauseBinary))
+        {
+            return (false, "PauseNotFound", $"pause binary (runtime.pause_binary) not found at {options.Runtime.PauseBinary}");
         }
         return (true, "", "");
     }

@@ -108,6 +108,7 @@ internal sealed partial class ContainerService
             if (Directory.Exists(OwnLogDir(r.SandboxId)) && !Directory.EnumerateFileSystemEntries(OwnLogDir(r.SandboxId)).Any()) Directory.Delete(OwnLogDir(r.SandboxId));
         }
         if (_layerPins.TryRemove(r.Id, out var pin)) pin.Dispose();
+        ForgetStats(r);
         if (deleteRecord) _index.Delete(r.Id);
     }
 

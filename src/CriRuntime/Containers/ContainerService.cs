@@ -9,6 +9,7 @@ using CriRuntime.Images;
 using CriRuntime.Oci;
 using CriRuntime.Runtime;
 using CriRuntime.Sandboxes;
+using CriRuntime.Stats;
 using CriRuntime.Storage;
 using Google.Protobuf;
 
@@ -30,6 +31,9 @@ internal sealed partial class ContainerService : IPodContainers
     private readonly OciRuntime _runtime;
     private readonly ExitWatcher _exits;
     private readonly ContainerEventBus _events;
+    private readonly CgroupStatsReader _cgroups;
+    private readonly DirectoryUsage _layerUsage;
+    private readonly CpuRateTracker _cpuRates = new();
     private readonly ILogger<ContainerService> _logger;
     private readonly Lazy<HostFacts> _host = new(() => HostFacts.Detect());
 
@@ -38,7 +42,7 @@ internal sealed partial class ContainerService : IPodContainers
 
     public ContainerService(DaemonOptions options, ContainerIndex index, SandboxIndex sandboxes, LocalImages images, ImageStore imageStore,
         RuntimeHandlers handlers, IContainerMonitor monitor, OciRuntime runtime, ExitWatcher exits, ContainerEventBus events,
-        ILogger<ContainerService> logger)
+        CgroupStatsReader cgroups, DirectoryUsage layerUsage, ILogger<ContainerService> logger)
     {
         _options = options;
         _index = index;
@@ -50,6 +54,8 @@ internal sealed partial class ContainerService : IPodContainers
         _runtime = runtime;
         _exits = exits;
         _events = events;
+        _cgroups = cgroups;
+        _layerUsage = layerUsage;
         _logger = logger;
         foreach (var c in index.All)
         {

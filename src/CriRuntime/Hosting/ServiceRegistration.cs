@@ -59,7 +59,8 @@ internal static class ServiceRegistration
         services.AddSingleton<SandboxService>();
         services.AddHostedService<SandboxRecovery>();
         services.AddSingleton(new CgroupStatsReader());
-        services.AddSingleton<IContainerStatsSource, NoContainerStats>();
+        services.AddSingleton(new DirectoryUsage());
+        services.AddSingleton<IContainerStatsSource>(sp => sp.GetRequiredService<ContainerService>());
         services.AddSingleton<PodStats>();
         services.AddSingleton(new CgroupLimits());
         services.AddSingleton<PodResources>();

@@ -111,7 +111,8 @@ internal sealed class PodStats(SandboxService sandboxes, CgroupStatsReader cgrou
         return cpu;
     }
 
-    private static MemoryUsage Memory(CgroupStats? cgroup, long now) => new()
+    /// <summary>The CRI memory block of a cgroup sample (pods and containers alike).</summary>
+    internal static MemoryUsage Memory(CgroupStats? cgroup, long now) => new()
     {
         Timestamp = cgroup?.Timestamp ?? now,
         WorkingSetBytes = Value(cgroup?.WorkingSetBytes),

@@ -1,4 +1,5 @@
 using CriRuntime.Api.V1;
+using CriRuntime.IntegrationTests.Harness;
 using Grpc.Core;
 using Xunit.Abstractions;
 
@@ -10,6 +11,7 @@ public sealed class ContainerEventsTests(ITestOutputHelper output, ContainerImag
     [Fact]
     public async Task GetContainerEvents_ContainerLifecycle_CreatedStartedStoppedDeletedWithStatuses()
     {
+        var before = LeakCheck.Take(Daemon, cgroupParent: CgroupParent);
         var pod = await RunPodAsync("events");
         using var call = Daemon.Runtime.GetContainerEvents(new GetEventsRequest());
         await call.ResponseHeadersAsync.WaitAsync(TimeSpan.FromSeconds(10));
@@ -36,6 +38,7 @@ public sealed class ContainerEventsTests(ITestOutputHelper output, ContainerImag
         Assert.Equal(stopped, ours[2].ContainersStatuses[0]);
         Assert.True(ours.Zip(ours.Skip(1)).All(p => p.First.CreatedAt <= p.Second.CreatedAt));
         await StopRemovePodAsync(pod.Id);
+        LeakCheck.Take(Daemon, cgroupParent: CgroupParent).AssertSameAs(before, "daemon fds");
     }
 
     [Fact]

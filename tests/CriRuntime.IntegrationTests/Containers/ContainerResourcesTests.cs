@@ -1,5 +1,6 @@
 using System.Text.Json;
 using CriRuntime.Api.V1;
+using CriRuntime.IntegrationTests.Harness;
 using Grpc.Core;
 using Xunit.Abstractions;
 
@@ -13,6 +14,7 @@ public class ContainerResourcesTests(ITestOutputHelper output, ContainerImages i
     [Fact]
     public async Task UpdateContainerResources_LowerMemoryThenAllocate_OOMKilled()
     {
+        var before = LeakCheck.Take(Daemon, cgroupParent: CgroupParent);
         var pod = await RunPodAsync("resize");
         // The hog waits for the host's word through a bind mount (no exec needed), so it allocates only after the update.
         var signal = Directory.CreateDirectory(Path.Combine(Daemon.Settings.Dir, "signal-" + Guid.NewGuid().ToString("N")[..8])).FullName;
@@ -41,11 +43,13 @@ public class ContainerResourcesTests(ITestOutputHelper output, ContainerImages i
         Assert.Equal(StatusCode.FailedPrecondition, e.StatusCode);
         Assert.Equal(updated, status.Resources.Linux);
         await StopRemovePodAsync(pod.Id);
+        LeakCheck.Take(Daemon, cgroupParent: CgroupParent).AssertSameAs(before, "daemon fds");
     }
 
     [Fact]
     public async Task UpdateContainerResources_RaiseMemoryAndCpu_CgroupAndStatusFollow()
     {
+        var before = LeakCheck.Take(Daemon, cgroupParent: CgroupParent);
         var pod = await RunPodAsync("raise");
         var config = BusyboxConfig("sleeper", "sleep", "600");
         config.Linux.Resources = new LinuxContainerResources { MemoryLimitInBytes = 32 * MiB, CpuPeriod = 100000, CpuQuota = 20000 };
@@ -71,6 +75,7 @@ public class ContainerResourcesTests(ITestOutputHelper output, ContainerImages i
         Assert.Equal(StatusCode.InvalidArgument, v2Only.StatusCode);
         Assert.Equal(raised, (await StatusAsync(id)).Resources.Linux);
         await StopRemovePodAsync(pod.Id);
+        LeakCheck.Take(Daemon, cgroupParent: CgroupParent).AssertSameAs(before, "daemon fds");
     }
 
     private async Task<string> CgroupsPathAsync(string id)

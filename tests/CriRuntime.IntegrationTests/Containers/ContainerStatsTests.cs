@@ -1,4 +1,5 @@
 using CriRuntime.Api.V1;
+using CriRuntime.IntegrationTests.Harness;
 using Grpc.Core;
 using Xunit.Abstractions;
 
@@ -76,6 +77,7 @@ public sealed class ContainerStatsTests(ITestOutputHelper output, ContainerImage
     [Fact]
     public async Task ListContainerStats_FilterByPodAndLabel_OnlyThoseContainers()
     {
+        var before = LeakCheck.Take(Daemon, cgroupParent: CgroupParent);
         var podA = await RunPodAsync("stats-a");
         var podB = await RunPodAsync("stats-b");
         var a1 = await RunAsync(podA, BusyboxConfig("a1", "sleep", "600"));
@@ -91,10 +93,18 @@ public sealed class ContainerStatsTests(ITestOutputHelper output, ContainerImage
         Assert.Equal([a2], (await ListAsync(new ContainerStatsFilter { LabelSelector = { ["tier"] = "db" } })).Select(s => s.Attributes.Id));
         Assert.Equal([b1], (await ListAsync(new ContainerStatsFilter { Id = b1 })).Select(s => s.Attributes.Id));
         Assert.Empty(await ListAsync(new ContainerStatsFilter { PodSandboxId = podB.Id, LabelSelector = { ["tier"] = "db" } }));
+        // The pod's stats and metrics nest its containers'.
+        var podStats = (await Daemon.Runtime.PodSandboxStatsAsync(new PodSandboxStatsRequest { PodSandboxId = podA.Id })).Stats;
+        Assert.Equal(new[] { a1, a2 }.Order(), podStats.Linux.Containers.Select(c => c.Attributes.Id).Order());
+        Assert.All(podStats.Linux.Containers, c => Assert.NotNull(c.Cpu.UsageCoreNanoSeconds));
+        var podMetrics = (await Daemon.Runtime.ListPodSandboxMetricsAsync(new ListPodSandboxMetricsRequest())).PodMetrics.Single(m => m.PodSandboxId == podA.Id);
+        Assert.Equal(new[] { a1, a2 }.Order(), podMetrics.ContainerMetrics.Select(m => m.ContainerId).Order());
+        Assert.Contains(podMetrics.ContainerMetrics[0].Metrics, m => m.Name == "container_memory_working_set_bytes");
         var missing = await Assert.ThrowsAsync<RpcException>(() => Daemon.Runtime.ContainerStatsAsync(new ContainerStatsRequest { ContainerId = "0123456789abcdef" }).ResponseAsync);
         Assert.Equal(StatusCode.NotFound, missing.StatusCode);
         await StopRemovePodAsync(podA.Id);
         await StopRemovePodAsync(podB.Id);
+        LeakCheck.Take(Daemon, cgroupParent: CgroupParent).AssertSameAs(before, "daemon fds");
     }
 
     private async Task<ContainerStats> StatsAsync(string id) =>

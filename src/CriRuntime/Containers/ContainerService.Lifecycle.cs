@@ -167,7 +167,9 @@ internal sealed partial class ContainerService
             {
                 State = ContainerStates.Exited,
                 ExitCode = code,
-                FinishedAt = (new DateTimeOffset(finished) - DateTimeOffset.UnixEpoch).Ticks * 100,
+                // File times tick with the kernel's coarse clock (a few ms), and a quick process can exit before
+                // the start call returned: never report an exit before the start.
+                FinishedAt = Math.Max((new DateTimeOffset(finished) - DateTimeOffset.UnixEpoch).Ticks * 100, r.StartedAt),
                 Reason = reason,
             },
         };

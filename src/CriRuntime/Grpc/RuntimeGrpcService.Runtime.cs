@@ -19,9 +19,10 @@ internal sealed partial class RuntimeGrpcService
     private readonly CancellationToken _stopping;
     private readonly Sandboxes.SandboxService _sandboxes;
     private readonly Containers.ContainerService _containers;
+    private readonly Streaming.ContainerStreaming _streaming;
 
     public RuntimeGrpcService(DaemonOptions options, RuntimeReadiness readiness, ContainerEventBus events, IHostApplicationLifetime lifetime,
-        Sandboxes.SandboxService sandboxes, Containers.ContainerService containers)
+        Sandboxes.SandboxService sandboxes, Containers.ContainerService containers, Streaming.ContainerStreaming streaming)
     {
         _options = options;
         _readiness = readiness;
@@ -29,6 +30,7 @@ internal sealed partial class RuntimeGrpcService
         _stopping = lifetime.ApplicationStopping;
         _sandboxes = sandboxes;
         _containers = containers;
+        _streaming = streaming;
     }
 
     public override Task<VersionResponse> Version(VersionRequest request, ServerCallContext context) =>

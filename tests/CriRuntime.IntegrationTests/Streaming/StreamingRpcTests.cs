@@ -150,6 +150,43 @@ public class StreamingRpcTests(ITestOutputHelper output, ContainerImages images)
     }
 
     [Fact]
+    public async Task ExecSpdy_TtyInputAndExitCode_EchoedThroughTerminalAndCarried()
+    {
+        var id = await RunSleeperAsync();
+        var url = await ExecUrlAsync(id, true, true, false, "sh", "-c", "read l; echo got-$l; exit 5");
+        var r = await StreamingClient.ExecSpdyAsync(url, "abc\n", stderr: false, tty: true, size: (80, 24));
+        Assert.Contains("got-abc", r.Stdout);
+        Assert.Contains("\"causes\":[{\"reason\":\"ExitCode\",\"message\":\"5\"}]", r.Error);
+    }
+
+    [Fact]
+    public async Task ExecSpdy_TtyClientDisconnects_ProcessKilled()
+    {
+        var id = await RunSleeperAsync();
+        var marker = $"sleep 3{Random.Shared.Next(100, 999)}";
+        var (_, _, c) = await StreamingClient.UpgradeSpdyAsync(await ExecUrlAsync(id, true, true, false, "sh", "-c", marker), V4);
+        var reader = c!.RunAsync(CancellationToken.None);
+        await StreamingClient.OpenAsync(c, "error", fin: true);
+        await StreamingClient.OpenAsync(c, "stdin");
+        await StreamingClient.OpenAsync(c, "stdout", fin: true);
+        await StreamingClient.OpenAsync(c, "resize");
+        await WaitUntilAsync(async () => (await ExecSyncAsync(id, 10, "ps", "-o", "args")).Stdout.ToStringUtf8().Contains(marker), "the exec'd process to start");
+        await c.DisposeAsync();
+        await WaitUntilAsync(async () => !(await ExecSyncAsync(id, 10, "ps", "-o", "args")).Stdout.ToStringUtf8().Contains(marker), "the exec'd process to be killed");
+        Assert.Empty(Directory.GetFileSystemEntries(Path.Combine(Daemon.Settings.RunRoot, "exec")));
+    }
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition, string what)
+    {
+        for (var i = 0; i < 100; i++)
+        {
+            if (await condition()) return;
+            await Task.Delay(100);
+        }
+        Assert.Fail($"timed out waiting for {what}");
+    }
+
+    [Fact]
     public async Task AttachSpdy_StdinOnceContainer_InputEchoedThenContainerExits()
     {
         var id = await RunSleeperAsync("cat", c =>

@@ -47,6 +47,7 @@ internal static class ServiceRegistration
         services.AddSingleton<ExitWatcher>();
         services.AddSingleton<CniNetwork>();
         services.AddSingleton<PauseRootfs>();
+        services.AddSingleton<PauseImage>();
         services.AddSingleton<SandboxIndex>();
         services.AddSingleton<ContainerIndex>();
         services.AddSingleton<ContainerService>();

@@ -9,9 +9,9 @@ namespace CriRuntime.IntegrationTests.Streaming;
 
 /// <summary>
 /// The streaming server in-process, against real containers run by criruntime-launch; clients speak SPDY and
-/// WebSocket as kubectl/crictl do. (The CRI Exec/PortForward RPCs arrive with containers; this covers the rest.)
+/// WebSocket as kubectl/crictl do: the protocol details. The CRI RPCs on daemon containers are StreamingRpcTests.
+/// Runs alone: its leak checks count the test process's children and fds.
 /// </summary>
-/// <summary>Runs alone: its leak checks count the test process's children and fds.</summary>
 [CollectionDefinition("streaming", DisableParallelization = true)]
 public sealed class StreamingCollection;
 

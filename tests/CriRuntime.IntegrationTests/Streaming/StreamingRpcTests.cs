@@ -54,6 +54,19 @@ public class StreamingRpcTests(ITestOutputHelper output, ContainerImages images)
     }
 
     [Fact]
+    public async Task ExecSync_InheritsContainersEnvUserAndCwd()
+    {
+        var id = await RunSleeperAsync("user", c =>
+        {
+            c.Envs.Add(new KeyValue { Key = "GREETING", Value = ByteString.CopyFromUtf8("from-config") });
+            c.WorkingDir = "/tmp";
+            c.Linux.SecurityContext.RunAsUser = new Int64Value { Value = 1234 };
+        });
+        var r = await ExecSyncAsync(id, 10, "sh", "-c", "echo $GREETING; id -u; pwd");
+        Assert.Equal("from-config\n1234\n/tmp\n", r.Stdout.ToStringUtf8());
+    }
+
+    [Fact]
     public async Task ExecSync_Timeout_DeadlineExceededAndNoProcessLeft()
     {
         var id = await RunSleeperAsync();
@@ -293,6 +306,28 @@ public class StreamingRpcTests(ITestOutputHelper output, ContainerImages images)
         Assert.Contains("hello-from-pod", body);
         // The pod's own loopback, not the host's: nothing listens on 8080 here.
         Assert.Throws<System.Net.Sockets.SocketException>(() => new System.Net.Sockets.TcpClient().Connect("127.0.0.1", 8080));
+    }
+
+    [Fact]
+    public async Task PortForwardSpdy_HostNetworkPod_DialsHostLoopback()
+    {
+        var port = Random.Shared.Next(20000, 30000);
+        var pod = await RunPodAsync("hostweb");
+        await RunAsync(pod, BusyboxConfig("httpd", "sh", "-c", $"mkdir -p /tmp/www; echo hello-from-host-pod > /tmp/www/index.html; exec httpd -f -p 127.0.0.1:{port} -h /tmp/www"));
+        var body = "";
+        for (var attempt = 0; attempt < 25 && !body.Contains("hello-from-host-pod"); attempt++)
+        {
+            if (attempt > 0) await Task.Delay(200);
+            var url = (await Daemon.Runtime.PortForwardAsync(new PortForwardRequest { PodSandboxId = pod.Id, Port = { port } })).Url;
+            var (_, _, c) = await StreamingClient.UpgradeSpdyAsync(url, "portforward.k8s.io");
+            await using var _ = c!;
+            var reader = c!.RunAsync(CancellationToken.None);
+            await StreamingClient.OpenAsync(c, "error", true, ("port", port.ToString()), ("requestID", "0"));
+            var data = await StreamingClient.OpenAsync(c, "data", false, ("port", port.ToString()), ("requestID", "0"));
+            await data.WriteAsync(Encoding.ASCII.GetBytes("GET /index.html HTTP/1.0\r\n\r\n"));
+            body = await StreamingClient.ReadAllAsync(data);
+        }
+        Assert.Contains("hello-from-host-pod", body);
     }
 
     [Fact]

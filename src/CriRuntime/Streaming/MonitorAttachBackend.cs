@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using CriRuntime.Linux;
 using CriRuntime.Runtime;
 
 namespace CriRuntime.Streaming;
@@ -27,7 +28,7 @@ internal sealed class MonitorAttachBackend(IContainerMonitor monitor) : IAttachB
         Socket socket;
         try
         {
-            socket = await PacketSocketConnect(spec, cancellationToken);
+            socket = await PacketSocket.ConnectAsync(spec.AttachSocketPath, cancellationToken);
         }
         catch (SocketException e)
         {
@@ -49,9 +50,6 @@ internal sealed class MonitorAttachBackend(IContainerMonitor monitor) : IAttachB
         cancellationToken.ThrowIfCancellationRequested();
         return new CommandOutcome(0);
     }
-
-    private static Task<Socket> PacketSocketConnect(AttachSpec spec, CancellationToken cancellationToken) =>
-        Linux.PacketSocket.ConnectAsync(spec.AttachSocketPath, cancellationToken);
 
     private static async Task CopyOutputAsync(Socket socket, RemoteCommandStreams streams, CancellationToken token)
     {

@@ -108,6 +108,7 @@ pid_t exec_spawn(const struct spec *s, const char *id, int consfd, int preserve,
     if (cgfd == -1)
         return -1;
     pid_t helper = spawn(s, id, -1, consfd, preserve, psync, true, target, cgfd, true);
+    exe_seal_release();
     return helper < 0 ? -1 : spawn_pid(*psync, helper);
 }
 
@@ -160,6 +161,7 @@ int cmd_create(const struct create_opts *o, pid_t *init_pid)
     const struct ns_spec *u = spec_ns(&s, CLONE_NEWUSER);
     bool userns = u && !u->path;
     pid_t helper = spawn(&s, o->id, fifofd, consfd, o->preserve_fds, &syncfd, false, 0, cgfd, !userns);
+    exe_seal_release();
     if (helper < 0)
         goto err;
     child = spawn_pid(syncfd, helper);
@@ -176,6 +178,9 @@ int cmd_create(const struct create_opts *o, pid_t *init_pid)
     if (userns && (cg_join(&s, o->id, child) < 0 || sync_send(syncfd, SYNC_CGROUP, 0) < 0))
         goto err;
     trace("joined cgroups");
+    /* overlaps the init's rootfs setup; the attach waits for READY below */
+    if (cg_prepare_devices(&s) < 0)
+        goto err;
     if (wait_child_ready(syncfd, SYNC_READY) < 0 || cg_apply_devices(&s, o->id) < 0)
         goto err;
     trace("ready");

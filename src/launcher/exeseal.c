@@ -46,8 +46,22 @@ static bool same_mount(int a, int b)
     return (x.stx_mask & STATX_MNT_ID) && (y.stx_mask & STATX_MNT_ID) && x.stx_mnt_id == y.stx_mnt_id;
 }
 
-/* Consumes EXE_MNT_ENV (and closes its fd) so that nothing we start inherits
- * either; true when self (our /proc/self/exe) is on that overlay mount. */
+static int g_exe_mnt = -1;
+
+/* Closing the last fd of a detached mount dissolves it, and that waits for an
+ * RCU grace period (0.1 ms on a quiet machine, milliseconds under load). create
+ * therefore drops its copy once the init is cloned: the init, which inherited
+ * one, closes the last copy after it reported READY, off the critical path. */
+void exe_seal_release(void)
+{
+    if (g_exe_mnt >= 0)
+        close(g_exe_mnt);
+    g_exe_mnt = -1;
+}
+
+/* Consumes EXE_MNT_ENV so that nothing we start inherits it; true when self
+ * (our /proc/self/exe) is on that overlay mount, whose fd is then kept
+ * close-on-exec until exe_seal_release(). */
 static bool on_passed_overlay(int self)
 {
     const char *v = getenv(EXE_MNT_ENV);
@@ -60,8 +74,11 @@ static bool on_passed_overlay(int self)
         return false;
     struct statfs sf;
     bool ok = fstatfs((int)fd, &sf) == 0 && sf.f_type == OVERLAYFS_SUPER_MAGIC && (sf.f_flags & ST_RDONLY) &&
-              same_mount(self, (int)fd);
-    close((int)fd);
+              same_mount(self, (int)fd) && fcntl((int)fd, F_SETFD, FD_CLOEXEC) == 0;
+    if (ok)
+        g_exe_mnt = (int)fd;
+    else
+        close((int)fd);
     return ok;
 }
 

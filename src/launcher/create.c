@@ -72,11 +72,14 @@ static pid_t spawn(const struct spec *s, const char *id, int fifofd, int consfd,
     return helper;
 }
 
-static pid_t spawn_pid(int syncfd, pid_t helper)
+/* With reap false the caller reaps the helper later: its exit (once it has
+ * reported the pid) need not delay the init. */
+static pid_t spawn_pid(int syncfd, pid_t helper, bool reap)
 {
     struct syncmsg m;
     int st, r = sync_recv(syncfd, &m);
-    waitpid(helper, &st, 0);
+    if (reap || r != 1 || m.type != SYNC_PID)
+        waitpid(helper, &st, 0);
     if (r == 1 && m.type == SYNC_ERR) {
         g_err = m.err;
         return -1;
@@ -109,7 +112,7 @@ pid_t exec_spawn(const struct spec *s, const char *id, int consfd, int preserve,
         return -1;
     pid_t helper = spawn(s, id, -1, consfd, preserve, psync, true, target, cgfd, true);
     exe_seal_release();
-    return helper < 0 ? -1 : spawn_pid(*psync, helper);
+    return helper < 0 ? -1 : spawn_pid(*psync, helper, true);
 }
 
 int cmd_create(const struct create_opts *o, pid_t *init_pid)
@@ -164,7 +167,7 @@ int cmd_create(const struct create_opts *o, pid_t *init_pid)
     exe_seal_release();
     if (helper < 0)
         goto err;
-    child = spawn_pid(syncfd, helper);
+    child = spawn_pid(syncfd, helper, false);
     if (child < 0)
         goto err;
     trace("spawned");
@@ -183,6 +186,7 @@ int cmd_create(const struct create_opts *o, pid_t *init_pid)
         goto err;
     if (wait_child_ready(syncfd, SYNC_READY) < 0 || cg_apply_devices(&s, o->id) < 0)
         goto err;
+    waitpid(helper, NULL, 0);
     trace("ready");
     struct cstate st = {.pid = child, .start = proc_start_time(child), .annotations = s.annotations_json};
     snprintf(st.id, sizeof(st.id), "%s", o->id);

@@ -176,8 +176,14 @@ char *read_whole_file(const char *path, size_t *len)
     return buf;
 }
 
+/* The common case (the parent exists) costs one mkdir; only on ENOENT are the
+ * missing ancestors created, deepest existing one first. */
 int mkdir_p(const char *path, mode_t mode)
 {
+    if (mkdir(path, mode) == 0 || errno == EEXIST)
+        return 0;
+    if (errno != ENOENT)
+        return FAILSYS("mkdir", path);
     char tmp[4096];
     snprintf(tmp, sizeof(tmp), "%s", path);
     for (char *p = tmp + 1; *p; p++) {

@@ -123,7 +123,13 @@ int cmd_create(const struct create_opts *o, pid_t *init_pid)
         return fail(EINVAL, "create", o->id, "invalid container id");
     if (!realpath(o->bundle ? o->bundle : ".", bundle))
         return FAILSYS("bundle", o->bundle);
-    if (spec_load(bundle, &s) < 0 || sysctl_validate(&s) < 0)
+    /* parsed and later copied to the state dir from one read: what the later
+     * verbs see is exactly what was applied */
+    char cfg[PATH_MAX + 16];
+    size_t cfglen;
+    snprintf(cfg, sizeof(cfg), "%s/config.json", bundle);
+    _cleanup_free_ char *cfgtxt = read_whole_file(cfg, &cfglen);
+    if (!cfgtxt || spec_parse(cfgtxt, cfg, bundle, &s) < 0 || sysctl_validate(&s) < 0)
         return -1;
     trace("spec loaded");
     _cleanup_fd_ int dirfd = state_create_dir(o->id);
@@ -131,12 +137,6 @@ int cmd_create(const struct create_opts *o, pid_t *init_pid)
         return -1;
     _cleanup_fd_ int fifofd = -1, consfd = -1, syncfd = -1, cgfd = -1;
     pid_t child = -1;
-    char cfg[PATH_MAX + 16];
-    size_t cfglen;
-    snprintf(cfg, sizeof(cfg), "%s/config.json", bundle);
-    _cleanup_free_ char *cfgtxt = read_whole_file(cfg, &cfglen);
-    if (!cfgtxt || write_file_at(dirfd, "config.json", cfgtxt, cfglen, O_CREAT | O_TRUNC) < 0)
-        goto err;
     /* 0622: the init may already run as the container user when it opens it */
     if (mkfifoat(dirfd, "exec.fifo", 0622) < 0) {
         FAILSYS("mkfifo", "exec.fifo");
@@ -181,8 +181,12 @@ int cmd_create(const struct create_opts *o, pid_t *init_pid)
     if (userns && (cg_join(&s, o->id, child) < 0 || sync_send(syncfd, SYNC_CGROUP, 0) < 0))
         goto err;
     trace("joined cgroups");
-    /* overlaps the init's rootfs setup; the attach waits for READY below */
+    /* Work that overlaps the init's rootfs setup: verify the device program
+     * (attached after READY below) and keep the config for the later verbs
+     * (kill, exec, delete), so a changed bundle cannot alter them. */
     if (cg_prepare_devices(&s) < 0)
+        goto err;
+    if (write_file_at(dirfd, "config.json", cfgtxt, cfglen, O_CREAT | O_TRUNC) < 0)
         goto err;
     if (wait_child_ready(syncfd, SYNC_READY) < 0 || cg_apply_devices(&s, o->id) < 0)
         goto err;

@@ -163,6 +163,8 @@ static const struct {
     unsigned long flag;
 } mntopts[] = {
     {"ro", false, MS_RDONLY},
+    /* recursive read-only: bind mounts get their flags with AT_RECURSIVE when rbind (see parse_mount) */
+    {"rro", false, MS_RDONLY},
     {"rw", true, MS_RDONLY},
     {"nosuid", false, MS_NOSUID},
     {"suid", true, MS_NOSUID},
@@ -248,6 +250,9 @@ static int parse_mount(json_object *m, struct mount_spec *out)
     }
     if (strcmp(out->type, "bind") == 0)
         out->bind = true;
+    for (size_t i = 0; i < alen(opts); i++)
+        if (strcmp(json_object_get_string(json_object_array_get_idx(opts, i)), "rro") == 0 && !(out->bind && out->rec))
+            return fail(EINVAL, "spec", out->dest, "rro needs an rbind mount");
     return 0;
 }
 

@@ -24,8 +24,8 @@ internal sealed class RuntimeReadiness(DaemonOptions options)
         {
             return (false, "MonitorNotFound", $"conmon not found at {options.Runtime.ConmonPath}");
         }
-        // Every pod's pause runs this binary (there is no pause image setting yet): without it no pod can start.
-        if (!IsExecutable(options.Runtime.PauseBinary))
+        // Without a pause image every pod runs this binary: without it no pod can start.
+        if (options.Runtime.PauseImage.Length == 0 && !IsExecutable(options.Runtime.PauseBinary))
         {
             return (false, "PauseNotFound", $"pause binary (runtime.pause_binary) not found at {options.Runtime.PauseBinary}");
         }

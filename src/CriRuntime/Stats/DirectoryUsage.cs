@@ -32,19 +32,26 @@ internal sealed class DirectoryUsage(TimeSpan freshness, TimeProvider? time = nu
     public async Task<DirectorySize> GetAsync(string path, CancellationToken cancellationToken)
     {
         if (_sizes.TryGetValue(path, out var cached) && _time.GetUtcNow() - cached.MeasuredAt < freshness) return cached;
-        var walk = _walks.GetOrAdd(path, p => new Lazy<Task<DirectorySize>>(() => Task.Run(() => Walk(p), CancellationToken.None)));
-        try
-        {
-            return await walk.Value.WaitAsync(cancellationToken);
-        }
-        finally
-        {
-            if (walk.Value.IsCompleted) _walks.TryRemove(new KeyValuePair<string, Lazy<Task<DirectorySize>>>(path, walk));
-        }
+        var walk = _walks.GetOrAdd(path, p => new Lazy<Task<DirectorySize>>(() => Task.Run(() => WalkOnce(p), CancellationToken.None)));
+        return await walk.Value.WaitAsync(cancellationToken);
     }
 
     /// <summary>Forgets a path (its container was removed).</summary>
     public void Forget(string path) => _sizes.TryRemove(path, out _);
+
+    // The walk leaves the in-flight table itself, so a caller that gave up never leaves a finished walk behind
+    // for a later caller to mistake for a fresh one.
+    private DirectorySize WalkOnce(string path)
+    {
+        try
+        {
+            return Walk(path);
+        }
+        finally
+        {
+            _walks.TryRemove(path, out _);
+        }
+    }
 
     private DirectorySize Walk(string path)
     {

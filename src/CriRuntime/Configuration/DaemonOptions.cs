@@ -54,7 +54,8 @@ internal sealed record RuntimeOptions
         new SortedDictionary<string, RuntimeHandlerOptions>(StringComparer.Ordinal)
         {
             ["criruntime"] = new("/usr/local/bin/criruntime-launch", "/run/criruntime-launch"),
-            ["runc"] = new("/usr/sbin/runc", "/run/runc"),
+            // Not runc's default /run/runc: that is CRI-O's and podman's, and the orphan sweep must only ever see ours.
+            ["runc"] = new("/usr/sbin/runc", "/run/criruntime-runc"),
         };
 }
 

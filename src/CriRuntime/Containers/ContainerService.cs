@@ -6,6 +6,7 @@ using CriRuntime.Configuration;
 using CriRuntime.Errors;
 using CriRuntime.Images;
 using CriRuntime.Oci;
+using CriRuntime.Recovery;
 using CriRuntime.Runtime;
 using CriRuntime.Sandboxes;
 using CriRuntime.Storage;
@@ -95,6 +96,7 @@ internal sealed partial class ContainerService : IPodContainers
             // The record comes first (state creating): a daemon that dies from here on undoes the rest at start.
             await rollback.StepAsync("write record", () => { _index.Save(container); return Task.CompletedTask; });
             rollback.OnUndo("tear down", () => TearDownAsync(container, deleteRecord: true));
+            Failpoint.Hit("container.create.after-record");
             _layerPins[id] = _imageStore.PinLayers(image);
             await rollback.StepAsync("mount rootfs", () =>
             {
@@ -102,7 +104,9 @@ internal sealed partial class ContainerService : IPodContainers
                 ContainerRootfs.Mount(container.Record.LayerDir, image.LowerDirs, RootfsOf(container.Record));
                 return Task.CompletedTask;
             });
+            Failpoint.Hit("container.create.after-rootfs");
             var spec = await rollback.StepAsync("write spec", () => Task.FromResult(WriteSpec(container, sandbox, image)));
+            Failpoint.Hit("container.create.after-spec");
             await rollback.StepAsync("prepare log", () =>
             {
                 Directory.CreateDirectory(Path.GetDirectoryName(logPath)!);
@@ -111,6 +115,7 @@ internal sealed partial class ContainerService : IPodContainers
             var started = await rollback.StepAsync("create container", () => _monitor.CreateAsync(new MonitorRequest(id,
                 $"k8s_{config.Metadata.Name}_{sandbox.Config.Metadata.Name}_{sandbox.Config.Metadata.Namespace}_{sandbox.Config.Metadata.Uid}_{config.Metadata.Attempt}",
                 handler, container.Record.BundleDir, logPath, config.Tty, config.Stdin, config.StdinOnce), cancellationToken));
+            Failpoint.Hit("container.create.after-monitor-create");
             // A pod removed while this container was being made would never remove it: check again, then commit.
             if (_sandboxes.Get(sandboxId)?.Record.State != SandboxStates.Ready) throw new FailedPreconditionException($"pod sandbox {sandboxId} stopped while the container was created");
             container = container with
@@ -127,6 +132,7 @@ internal sealed partial class ContainerService : IPodContainers
                     AdditionalGids = [.. spec.Process.User.AdditionalGids ?? []],
                 },
             };
+            Failpoint.Hit("container.create.before-created");
             await rollback.StepAsync("mark created", () => { _index.Save(container); return Task.CompletedTask; });
             LogCreated(_logger, id, config.Metadata.Name, sandboxId, started.Pid);
             return id;

@@ -7,6 +7,7 @@ using CriRuntime.Errors;
 using CriRuntime.Linux;
 using CriRuntime.Network;
 using CriRuntime.Oci;
+using CriRuntime.Recovery;
 using CriRuntime.Runtime;
 using Google.Protobuf;
 
@@ -90,9 +91,11 @@ internal sealed partial class SandboxService(
                 rollback.OnUndo("write record", () => index.Delete(id));
                 return Task.CompletedTask;
             });
+            Failpoint.Hit("pod.run.after-record");
             sandbox = await PrepareHostAsync(request, sandbox, rollback, cancellationToken);
             sandbox = await StartAsync(request, sandbox, cniList, rollback, cancellationToken);
             sandbox = sandbox with { Record = sandbox.Record with { State = SandboxStates.Ready } };
+            Failpoint.Hit("pod.run.before-ready");
             await rollback.StepAsync("mark ready", () => { index.Save(sandbox); return Task.CompletedTask; });
             LogCreated(logger, id, request.Config.Metadata.Namespace, request.Config.Metadata.Name, string.Join(",", sandbox.Record.Ips));
             return id;
@@ -123,6 +126,7 @@ internal sealed partial class SandboxService(
                 await NetworkNamespace.CreatePinnedAsync(pin);
                 rollback.OnUndo("create network namespace", () => NetworkNamespace.RemovePin(pin));
             });
+            Failpoint.Hit("pod.run.after-netns");
         }
         await rollback.StepAsync("write hostname, hosts and resolv.conf", () =>
         {
@@ -187,6 +191,7 @@ internal sealed partial class SandboxService(
             rollback.OnUndo("CNI ADD", () => network.DelAsync(list, pod, null, CancellationToken.None));
             return await network.AddAsync(list, pod, cancellationToken);
         });
+        Failpoint.Hit("pod.run.after-cni-add");
         return result;
     }
 
@@ -215,6 +220,7 @@ internal sealed partial class SandboxService(
             started = await monitor.CreateAsync(new MonitorRequest(r.Id, name, request.Handler, r.Dir, Path.Combine(r.Dir, "pause.log")), cancellationToken);
             return started;
         });
+        Failpoint.Hit("pod.run.after-pause-create");
         await rollback.StepAsync("start pause container", () => runtime.StartAsync(request.Handler, r.Id, cancellationToken));
         return created;
     }

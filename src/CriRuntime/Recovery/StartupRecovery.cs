@@ -1,0 +1,63 @@
+using System.Diagnostics;
+using CriRuntime.Configuration;
+using CriRuntime.Containers;
+using CriRuntime.Sandboxes;
+
+namespace CriRuntime.Recovery;
+
+/// <summary>
+/// The last step of recovery at start, in the background (the socket serves at once): waits for the undo of
+/// unfinished pods and containers, then sweeps orphans (<see cref="OrphanSweep"/>) unless the previous daemon
+/// shut down cleanly (SIGTERM with nothing half-made writes run_root/clean-shutdown; a crash leaves no marker), and
+/// logs "startup recovery finished". A clean shutdown leaves every container running.
+/// </summary>
+internal sealed partial class StartupRecovery(DaemonOptions options, SandboxIndex sandboxes, ContainerIndex containers,
+    SandboxRecovery sandboxRecovery, ContainerRecovery containerRecovery, OrphanSweep sweep, ILogger<StartupRecovery> logger) : IHostedService
+{
+    private Task? _running;
+
+    private string Marker => Path.Combine(options.RunRoot, "clean-shutdown");
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var clean = File.Exists(Marker);
+        // Gone before anything changes: a crash from here on must make the next start sweep.
+        File.Delete(Marker);
+        // Read now, before the undo deletes the records of unfinished objects whose cgroups may remain.
+        var cgroupParents = sandboxes.All.Select(s => s.Record.CgroupsPath).Concat(containers.All.Select(c => c.Record.CgroupsPath))
+            .Select(p => Path.GetDirectoryName(p) ?? "/").Where(p => p.Length > 1).Distinct().ToList();
+        _running = Task.Run(async () =>
+        {
+            await Task.WhenAll(containerRecovery.Completion, sandboxRecovery.Completion);
+            var removed = clean ? 0 : await sweep.RunAsync(cgroupParents);
+            LogFinished(logger, sandboxes.All.Count(), containers.All.Count(), clean ? "clean shutdown, no sweep" : $"swept, {removed} orphans removed",
+                Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        }, CancellationToken.None);
+        return Task.CompletedTask;
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (_running is not null) await _running.WaitAsync(cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogSweepFailed(logger, e);
+            return;
+        }
+        // Something still half-made (an RPC cut short by the shutdown) means the next start must look everywhere.
+        if (sandboxes.All.Any(s => s.Record.State == SandboxStates.Creating) || containers.All.Any(c => c.Record.State == ContainerStates.Creating)) return;
+        Directory.CreateDirectory(options.RunRoot);
+        File.WriteAllText(Marker, "");
+    }
+
+    [LoggerMessage(EventId = 9010, Level = LogLevel.Information,
+        Message = "startup recovery finished: {Pods} pods, {Containers} containers; {Sweep}; {Milliseconds:F0} ms after start")]
+    private static partial void LogFinished(ILogger logger, int pods, int containers, string sweep, double milliseconds);
+
+    [LoggerMessage(EventId = 9011, Level = LogLevel.Error, Message = "startup recovery failed; the next start sweeps again")]
+    private static partial void LogSweepFailed(ILogger logger, Exception e);
+}

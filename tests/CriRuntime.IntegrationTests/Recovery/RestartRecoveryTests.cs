@@ -1,0 +1,112 @@
+using CriRuntime.Api.V1;
+using CriRuntime.IntegrationTests.Containers;
+using CriRuntime.IntegrationTests.Harness;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace CriRuntime.IntegrationTests.Recovery;
+
+public sealed class RestartRecoveryTests(ITestOutputHelper output, ContainerImages images) : RecoveryTestBase(output, images)
+{
+    [Fact]
+    public async Task TwentyPods_SurviveDaemonKill_SameIdsStatesIpsAndLogsAfterRestart()
+    {
+        var before = Leaks();
+        var pods = new List<((string Id, PodSandboxConfig Config) Pod, string Container)>();
+        for (var i = 0; i < 20; i++)
+        {
+            var pod = await RunNetworkPodAsync($"survivor-{i}");
+            pods.Add((pod, await RunAsync(pod, Ticker("ticker"))));
+        }
+        var shortLived = await RunAsync(pods[0].Pod, BusyboxConfig("short", "sh", "-c", "sleep 1; exit 7"));
+        var podsBefore = (await ListPodsAsync()).ToDictionary(p => p.Id);
+        var statusesBefore = new Dictionary<string, ContainerStatus>();
+        foreach (var (_, c) in pods) statusesBefore[c] = await StatusAsync(c);
+        var ipsBefore = new Dictionary<string, string>();
+        foreach (var (pod, _) in pods) ipsBefore[pod.Id] = (await Daemon.Runtime.PodSandboxStatusAsync(new PodSandboxStatusRequest { PodSandboxId = pod.Id })).Status.Network.Ip;
+
+        await Daemon.KillAsync();
+        await Task.Delay(1500); // the short-lived container exits while the daemon is down
+        await RecoverAsync();
+
+        var podsAfter = (await ListPodsAsync()).ToDictionary(p => p.Id);
+        Assert.Equal(podsBefore.Keys.Order(), podsAfter.Keys.Order());
+        Assert.All(podsAfter.Values, p => Assert.Equal(PodSandboxState.SandboxReady, p.State));
+        foreach (var (pod, container) in pods)
+        {
+            var ip = (await Daemon.Runtime.PodSandboxStatusAsync(new PodSandboxStatusRequest { PodSandboxId = pod.Id })).Status.Network.Ip;
+            Assert.Equal(ipsBefore[pod.Id], ip);
+            var status = await StatusAsync(container);
+            Assert.Equal(ContainerState.ContainerRunning, status.State);
+            Assert.Equal((statusesBefore[container].StartedAt, statusesBefore[container].LogPath), (status.StartedAt, status.LogPath));
+        }
+        await Task.WhenAll(pods.Select(p => StatusAsync(p.Container)).Select(async s => await AssertLogGrowsAsync((await s).LogPath)));
+        var exited = await WaitExitedAsync(shortLived);
+        Assert.Equal((7, "Error"), (exited.ExitCode, exited.Reason));
+
+        foreach (var (pod, _) in pods) await StopRemovePodAsync(pod.Id);
+        Leaks().AssertSameAs(before, "daemon fds");
+    }
+
+    [Fact]
+    public async Task CleanShutdown_LeavesContainersRunning_NextStartSkipsTheSweep()
+    {
+        var pod = await RunNetworkPodAsync("clean");
+        var id = await RunAsync(pod, Ticker("ticker"));
+        await Daemon.StopAsync();
+        var seen = Daemon.LogCount(RecoveryFinished);
+        await Daemon.RestartAsync();
+        await Daemon.WaitForLogAsync(RecoveryFinished, seen, TimeSpan.FromSeconds(30));
+        Assert.Contains("clean shutdown, no sweep", Daemon.Log[Daemon.Log.LastIndexOf(RecoveryFinished, StringComparison.Ordinal)..]);
+        var status = await StatusAsync(id);
+        Assert.Equal(ContainerState.ContainerRunning, status.State);
+        await AssertLogGrowsAsync(status.LogPath);
+        await StopRemovePodAsync(pod.Id);
+    }
+
+    /// <summary>
+    /// Objects named by ids no record owns, under each of our roots, are removed at the start after a crash; what
+    /// is not ours (other names, other runtimes' state) stays.
+    /// </summary>
+    [Fact]
+    public async Task StartAfterCrash_OrphansUnderOurRoots_SweptOthersKept()
+    {
+        var before = Leaks();
+        var s = Daemon.Settings;
+        var orphan = new string('a', 64);
+        var notOurs = Path.Combine(s.RunRoot, "netns", "not-an-id");
+        var pin = Path.Combine(s.RunRoot, "netns", orphan);
+        var bundle = Path.Combine(s.RunRoot, "containers", orphan);
+        var cgroup = $"/sys/fs/cgroup/memory{CgroupParent}/{orphan}";
+        var orphanPaths = new[]
+        {
+            pin, Path.Combine(s.RunRoot, "sandboxes", orphan), bundle, Path.Combine(s.Root, "storage", "containers", orphan),
+            Path.Combine(s.RunRoot, "exits", orphan), Path.Combine(s.Root, "logs", orphan),
+        };
+        // A live pod gives the sweep our cgroup parent to look under.
+        var pod = await RunNetworkPodAsync("owner");
+        foreach (var path in orphanPaths.Skip(1)) Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(pin, "");
+        HostCommand.Check("mount", "--bind", pin, pin);
+        Directory.CreateDirectory(Path.Combine(s.RunRoot, "sandboxes", orphan, "shm"));
+        HostCommand.Check("mount", "-t", "tmpfs", "shm", Path.Combine(s.RunRoot, "sandboxes", orphan, "shm"));
+        Directory.CreateDirectory(Path.Combine(bundle, "rootfs"));
+        HostCommand.Check("mount", "-t", "tmpfs", "rootfs", Path.Combine(bundle, "rootfs"));
+        Directory.CreateDirectory(Path.Combine(s.Root, "storage", "containers", orphan, "upper"));
+        File.WriteAllText(Path.Combine(s.RunRoot, "exits", orphan), "0");
+        Directory.CreateDirectory(Path.Combine(s.Root, "logs", orphan));
+        File.WriteAllText(notOurs, "");
+        Directory.CreateDirectory(cgroup);
+
+        await Daemon.KillAsync();
+        await RecoverAsync();
+
+        Assert.All(orphanPaths, p => Assert.False(Path.Exists(p), p + " survived the sweep"));
+        Assert.False(Directory.Exists(cgroup));
+        Assert.True(File.Exists(notOurs));
+        File.Delete(notOurs);
+        Assert.Equal(PodSandboxState.SandboxReady, Assert.Single(await ListPodsAsync()).State);
+        await StopRemovePodAsync(pod.Id);
+        Leaks().AssertSameAs(before, "daemon fds");
+    }
+}

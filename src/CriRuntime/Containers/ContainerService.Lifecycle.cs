@@ -104,7 +104,7 @@ internal sealed partial class ContainerService
         Cgroups.RemoveEverywhere(r.CgroupsPath);
         if (r.LogPath.StartsWith(OwnLogDir(r.SandboxId) + "/", StringComparison.Ordinal))
         {
-            File.Delete(r.LogPath);
+            if (File.Exists(r.LogPath)) File.Delete(r.LogPath);
             if (Directory.Exists(OwnLogDir(r.SandboxId)) && !Directory.EnumerateFileSystemEntries(OwnLogDir(r.SandboxId)).Any()) Directory.Delete(OwnLogDir(r.SandboxId));
         }
         if (_layerPins.TryRemove(r.Id, out var pin)) pin.Dispose();

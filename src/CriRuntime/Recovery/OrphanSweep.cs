@@ -78,13 +78,19 @@ internal sealed partial class OrphanSweep(DaemonOptions options, SandboxIndex sa
 
     private async Task<bool> Try(string id, string what, Func<Task> action) => await Try(id, what, async () => { await action(); return true; });
 
-    /// <summary>Deletes the container through the runtime conmon was given (so conmon sees it exit), then waits for conmon.</summary>
+    /// <summary>
+    /// Deletes the container through the runtime conmon was given (so conmon sees it exit), waits for conmon, then
+    /// removes the exit file and attach link it left as it exited (after the listing above was taken).
+    /// </summary>
     private async Task StopMonitorAsync(MonitorProcess m)
     {
         if (m.RuntimeRoot is { } root) await runtime.DeleteAsync(new OciRuntimeHandler("orphan", m.RuntimePath, root), m.Id, CancellationToken.None);
-        if (await Processes.WaitForExitAsync(m.Pid, m.StartTime, ExitWait)) return;
-        Processes.Signal(m.Pid, m.StartTime, 9);
-        await Processes.WaitForExitAsync(m.Pid, m.StartTime, ExitWait);
+        if (!await Processes.WaitForExitAsync(m.Pid, m.StartTime, ExitWait))
+        {
+            Processes.Signal(m.Pid, m.StartTime, 9);
+            await Processes.WaitForExitAsync(m.Pid, m.StartTime, ExitWait);
+        }
+        monitor.Cleanup(m.Id);
     }
 
     private async Task<bool> DeleteRuntimeStateAsync(OciRuntimeHandler handler, string id)

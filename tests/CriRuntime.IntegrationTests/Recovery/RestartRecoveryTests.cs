@@ -109,4 +109,30 @@ public sealed class RestartRecoveryTests(ITestOutputHelper output, ContainerImag
         await StopRemovePodAsync(pod.Id);
         Leaks().AssertSameAs(before, "daemon fds");
     }
+
+    /// <summary>
+    /// A running container whose record is lost (the worst case of a crash between a host change and its record):
+    /// the sweep deletes it through the runtime, its conmon exits, and its overlay mount, bundle, writable layer,
+    /// cgroup, exit file and attach link go; the pod and its other container are untouched.
+    /// </summary>
+    [Fact]
+    public async Task StartAfterCrash_RunningContainerWithoutRecord_ProcessMonitorMountAndStateSwept()
+    {
+        var pod = await RunNetworkPodAsync("owner");
+        var before = Leaks();
+        var kept = await RunAsync(pod, Ticker("kept"));
+        var lost = await RunAsync(pod, Ticker("lost"));
+        var keptLog = (await StatusAsync(kept)).LogPath;
+        await WaitForLogAsync((await StatusAsync(lost)).LogPath, "tick");
+        await Daemon.KillAsync();
+        File.Delete(Path.Combine(Daemon.Settings.Root, "containers", lost + ".json"));
+        await RecoverAsync();
+
+        Assert.Contains("removed orphaned monitor of " + lost, Daemon.Log);
+        Assert.Equal(kept, Assert.Single(await ListContainersAsync()).Id);
+        await AssertLogGrowsAsync(keptLog);
+        await Daemon.Runtime.RemoveContainerAsync(new RemoveContainerRequest { ContainerId = kept });
+        Leaks().AssertSameAs(before, "daemon fds");
+        await StopRemovePodAsync(pod.Id);
+    }
 }

@@ -20,7 +20,8 @@ internal sealed partial class StartupRecovery(DaemonOptions options, SandboxInde
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        var started = Stopwatch.GetTimestamp();
+        // From the process start, so the logged figure includes loading the records and building the host.
+        var started = Process.GetCurrentProcess().StartTime.ToUniversalTime();
         var clean = File.Exists(Marker);
         // Gone before anything changes: a crash from here on must make the next start sweep.
         File.Delete(Marker);
@@ -32,7 +33,7 @@ internal sealed partial class StartupRecovery(DaemonOptions options, SandboxInde
             await Task.WhenAll(containerRecovery.Completion, sandboxRecovery.Completion);
             var removed = clean ? 0 : await sweep.RunAsync(cgroupParents);
             LogFinished(logger, sandboxes.All.Count(), containers.All.Count(), clean ? "clean shutdown, no sweep" : $"swept, {removed} orphans removed",
-                Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                (DateTime.UtcNow - started).TotalMilliseconds);
         }, CancellationToken.None);
         return Task.CompletedTask;
     }
@@ -43,7 +44,11 @@ internal sealed partial class StartupRecovery(DaemonOptions options, SandboxInde
         {
             if (_running is not null) await _running.WaitAsync(cancellationToken);
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (OperationCanceledException)
+        {
+            return; // the sweep outlasted the shutdown timeout: no marker, the next start sweeps
+        }
+        catch (Exception e)
         {
             LogSweepFailed(logger, e);
             return;
@@ -55,7 +60,7 @@ internal sealed partial class StartupRecovery(DaemonOptions options, SandboxInde
     }
 
     [LoggerMessage(EventId = 9010, Level = LogLevel.Information,
-        Message = "startup recovery finished: {Pods} pods, {Containers} containers; {Sweep}; {Milliseconds:F0} ms after start")]
+        Message = "startup recovery finished: {Pods} pods, {Containers} containers; {Sweep}; {Milliseconds:F0} ms after the process started")]
     private static partial void LogFinished(ILogger logger, int pods, int containers, string sweep, double milliseconds);
 
     [LoggerMessage(EventId = 9011, Level = LogLevel.Error, Message = "startup recovery failed; the next start sweeps again")]

@@ -25,7 +25,7 @@ internal static partial class RecoveryScenario
         {
             await WaitServingAsync(runtime, daemon.Process);
             await images.PullImageAsync(new PullImageRequest { Image = new ImageSpec { Image = image } });
-            var settings = new BenchSettings { WorkDir = workDir };
+            var settings = new BenchSettings { Endpoint = "unix://" + socket, WorkDir = workDir };
             var created = Stopwatch.StartNew();
             await Parallel.ForEachAsync(Enumerable.Range(0, pods), new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (i, ct) =>
             {
@@ -131,6 +131,6 @@ internal static partial class RecoveryScenario
         }
     }
 
-    [GeneratedRegex(@"startup recovery finished: .*; ([0-9.]+) ms after start")]
+    [GeneratedRegex(@"startup recovery finished: .*; ([0-9.]+) ms after the process started")]
     private static partial Regex FinishedLine();
 }

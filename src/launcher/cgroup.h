@@ -12,6 +12,7 @@ int cg_hierarchies(struct hier *h, int max);
 bool cg_is_v2_host(void);
 void cg_path(const struct spec *s, const char *id, char *buf, size_t len);
 int cg_apply(const struct spec *s, const char *id); /* mkdir + write limits */
+int cg_prepare_devices(const struct spec *s);       /* work that need not wait for the init's nodes */
 int cg_apply_devices(const struct spec *s, const char *id);
 int cg_join_self_v1(const struct spec *s, const char *id);
 int cg_open_v2(const struct spec *s, const char *id);
@@ -21,6 +22,7 @@ int cg_destroy(const struct spec *s, const char *id);
 /* v1/v2 controller writers */
 int cg_v1_apply(const struct hier *h, int dirfd, const struct resources *r);
 int cg_v2_apply(int dirfd, const struct resources *r);
+int cg_v2_devices_load(const struct resources *r); /* optional: verify the program early */
 int cg_v2_devices(int dirfd, const struct resources *r);
 int cg_v2_enable_controllers(const char *mnt, const char *path);
 #endif

@@ -72,11 +72,14 @@ static pid_t spawn(const struct spec *s, const char *id, int fifofd, int consfd,
     return helper;
 }
 
-static pid_t spawn_pid(int syncfd, pid_t helper)
+/* With reap false the caller reaps the helper later: its exit (once it has
+ * reported the pid) need not delay the init. */
+static pid_t spawn_pid(int syncfd, pid_t helper, bool reap)
 {
     struct syncmsg m;
     int st, r = sync_recv(syncfd, &m);
-    waitpid(helper, &st, 0);
+    if (reap || r != 1 || m.type != SYNC_PID)
+        waitpid(helper, &st, 0);
     if (r == 1 && m.type == SYNC_ERR) {
         g_err = m.err;
         return -1;
@@ -108,7 +111,8 @@ pid_t exec_spawn(const struct spec *s, const char *id, int consfd, int preserve,
     if (cgfd == -1)
         return -1;
     pid_t helper = spawn(s, id, -1, consfd, preserve, psync, true, target, cgfd, true);
-    return helper < 0 ? -1 : spawn_pid(*psync, helper);
+    exe_seal_release();
+    return helper < 0 ? -1 : spawn_pid(*psync, helper, true);
 }
 
 int cmd_create(const struct create_opts *o, pid_t *init_pid)
@@ -119,7 +123,13 @@ int cmd_create(const struct create_opts *o, pid_t *init_pid)
         return fail(EINVAL, "create", o->id, "invalid container id");
     if (!realpath(o->bundle ? o->bundle : ".", bundle))
         return FAILSYS("bundle", o->bundle);
-    if (spec_load(bundle, &s) < 0 || sysctl_validate(&s) < 0)
+    /* parsed and later copied to the state dir from one read: what the later
+     * verbs see is exactly what was applied */
+    char cfg[PATH_MAX + 16];
+    size_t cfglen;
+    snprintf(cfg, sizeof(cfg), "%s/config.json", bundle);
+    _cleanup_free_ char *cfgtxt = read_whole_file(cfg, &cfglen);
+    if (!cfgtxt || spec_parse(cfgtxt, cfg, bundle, &s) < 0 || sysctl_validate(&s) < 0)
         return -1;
     trace("spec loaded");
     _cleanup_fd_ int dirfd = state_create_dir(o->id);
@@ -127,12 +137,6 @@ int cmd_create(const struct create_opts *o, pid_t *init_pid)
         return -1;
     _cleanup_fd_ int fifofd = -1, consfd = -1, syncfd = -1, cgfd = -1;
     pid_t child = -1;
-    char cfg[PATH_MAX + 16];
-    size_t cfglen;
-    snprintf(cfg, sizeof(cfg), "%s/config.json", bundle);
-    _cleanup_free_ char *cfgtxt = read_whole_file(cfg, &cfglen);
-    if (!cfgtxt || write_file_at(dirfd, "config.json", cfgtxt, cfglen, O_CREAT | O_TRUNC) < 0)
-        goto err;
     /* 0622: the init may already run as the container user when it opens it */
     if (mkfifoat(dirfd, "exec.fifo", 0622) < 0) {
         FAILSYS("mkfifo", "exec.fifo");
@@ -160,9 +164,10 @@ int cmd_create(const struct create_opts *o, pid_t *init_pid)
     const struct ns_spec *u = spec_ns(&s, CLONE_NEWUSER);
     bool userns = u && !u->path;
     pid_t helper = spawn(&s, o->id, fifofd, consfd, o->preserve_fds, &syncfd, false, 0, cgfd, !userns);
+    exe_seal_release();
     if (helper < 0)
         goto err;
-    child = spawn_pid(syncfd, helper);
+    child = spawn_pid(syncfd, helper, false);
     if (child < 0)
         goto err;
     trace("spawned");
@@ -176,8 +181,16 @@ int cmd_create(const struct create_opts *o, pid_t *init_pid)
     if (userns && (cg_join(&s, o->id, child) < 0 || sync_send(syncfd, SYNC_CGROUP, 0) < 0))
         goto err;
     trace("joined cgroups");
+    /* Work that overlaps the init's rootfs setup: verify the device program
+     * (attached after READY below) and keep the config for the later verbs
+     * (kill, exec, delete), so a changed bundle cannot alter them. */
+    if (cg_prepare_devices(&s) < 0)
+        goto err;
+    if (write_file_at(dirfd, "config.json", cfgtxt, cfglen, O_CREAT | O_TRUNC) < 0)
+        goto err;
     if (wait_child_ready(syncfd, SYNC_READY) < 0 || cg_apply_devices(&s, o->id) < 0)
         goto err;
+    waitpid(helper, NULL, 0);
     trace("ready");
     struct cstate st = {.pid = child, .start = proc_start_time(child), .annotations = s.annotations_json};
     snprintf(st.id, sizeof(st.id), "%s", o->id);

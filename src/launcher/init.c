@@ -177,10 +177,17 @@ void container_init(const struct spec *s, const char *id, int syncfd, int fifofd
     syncfd = -1;
     /* Block until `start` opens the fifo for reading. The O_PATH fd was
      * opened on the host; reopening it through our private procfs needs no
-     * host path and no container /proc. */
-    char rel[64];
-    snprintf(rel, sizeof(rel), "%d/fd/%d", getpid(), fifofd);
-    int w = openat(procfd, rel, O_WRONLY | O_CLOEXEC);
+     * host path and no container /proc. Only our own fd directory is kept:
+     * closing the procfs mount fd dissolves that detached mount, an RCU
+     * grace period that is better spent now, while nobody waits for us,
+     * than after `start`. */
+    char rel[64], num[16];
+    snprintf(rel, sizeof(rel), "%d/fd", getpid());
+    snprintf(num, sizeof(num), "%d", fifofd);
+    int fddir = openat(procfd, rel, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    close(procfd);
+    procfd = -1;
+    int w = fddir < 0 ? -1 : openat(fddir, num, O_WRONLY | O_CLOEXEC);
     if (w < 0 || write(w, "0", 1) != 1) {
         fail(errno, "open", "exec.fifo", NULL);
         log_error_obj(&g_err);
@@ -188,7 +195,7 @@ void container_init(const struct spec *s, const char *id, int syncfd, int fifofd
     }
     close(w);
     close(fifofd);
-    close(procfd);
+    close(fddir);
     do_exec(s, p, exe, late);
 }
 

@@ -90,5 +90,6 @@ int close_stray_fds(int keep_from);
 int close_fds_except(int from, const int *keep, size_t n);
 int log_fileno(void);
 int ensure_sealed_self(int argc, char **argv);
+void exe_seal_release(void); /* after the processes that need it are cloned */
 
 #endif

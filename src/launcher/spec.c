@@ -163,6 +163,8 @@ static const struct {
     unsigned long flag;
 } mntopts[] = {
     {"ro", false, MS_RDONLY},
+    /* recursive read-only: bind mounts get their flags with AT_RECURSIVE when rbind (see parse_mount) */
+    {"rro", false, MS_RDONLY},
     {"rw", true, MS_RDONLY},
     {"nosuid", false, MS_NOSUID},
     {"suid", true, MS_NOSUID},
@@ -248,6 +250,9 @@ static int parse_mount(json_object *m, struct mount_spec *out)
     }
     if (strcmp(out->type, "bind") == 0)
         out->bind = true;
+    for (size_t i = 0; i < alen(opts); i++)
+        if (strcmp(json_object_get_string(json_object_array_get_idx(opts, i)), "rro") == 0 && !(out->bind && out->rec))
+            return fail(EINVAL, "spec", out->dest, "rro needs an rbind mount");
     return 0;
 }
 
@@ -337,13 +342,14 @@ static int parse_linux(json_object *l, struct spec *s)
     return 0;
 }
 
-int spec_load_file(const char *config_path, const char *bundle, struct spec *s)
+int spec_parse(const char *text, const char *config_path, const char *bundle, struct spec *s)
 {
     memset(s, 0, sizeof(*s));
-    json_object *root = json_object_from_file(config_path);
+    enum json_tokener_error jerr = json_tokener_success;
+    json_object *root = json_tokener_parse_verbose(text, &jerr);
     if (!root)
-        return fail(errno ? errno : EINVAL, "parse", config_path, "cannot parse config.json: %s",
-                    json_util_get_last_err() ? json_util_get_last_err() : "?");
+        return fail(EINVAL, "parse", config_path, "cannot parse config.json: %s",
+                    jerr != json_tokener_success ? json_tokener_error_desc(jerr) : "not a JSON object");
     json_object *rt = get(root, "root");
     _cleanup_free_ char *rp = str(rt, "path");
     int r = parse_process(get(root, "process"), &s->proc);
@@ -372,6 +378,17 @@ int spec_load_file(const char *config_path, const char *bundle, struct spec *s)
 out:
     json_object_put(root);
     return r;
+}
+
+int spec_load_file(const char *config_path, const char *bundle, struct spec *s)
+{
+    size_t len;
+    _cleanup_free_ char *text = read_whole_file(config_path, &len);
+    if (!text) {
+        memset(s, 0, sizeof(*s));
+        return -1;
+    }
+    return spec_parse(text, config_path, bundle, s);
 }
 
 int spec_load(const char *bundle, struct spec *s)

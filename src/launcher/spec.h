@@ -137,6 +137,8 @@ struct spec {
 
 int spec_load(const char *bundle, struct spec *s);
 int spec_load_file(const char *config_path, const char *bundle, struct spec *s);
+/* text: NUL-terminated config.json contents; config_path only names it in errors */
+int spec_parse(const char *text, const char *config_path, const char *bundle, struct spec *s);
 /* exec's --process file: a bare OCI "process" object */
 int spec_load_process(const char *path, struct process_spec *p);
 const struct ns_spec *spec_ns(const struct spec *s, int type);

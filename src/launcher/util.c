@@ -1,9 +1,7 @@
-/* Small helpers: files, fd passing, errors, logging, self-sealing. */
+/* Small helpers: files, fd passing, errors, logging. */
 #include "launcher.h"
 #include <linux/close_range.h>
 #include <stdarg.h>
-#include <sys/mman.h>
-#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -178,8 +176,14 @@ char *read_whole_file(const char *path, size_t *len)
     return buf;
 }
 
+/* The common case (the parent exists) costs one mkdir; only on ENOENT are the
+ * missing ancestors created, deepest existing one first. */
 int mkdir_p(const char *path, mode_t mode)
 {
+    if (mkdir(path, mode) == 0 || errno == EEXIST)
+        return 0;
+    if (errno != ENOENT)
+        return FAILSYS("mkdir", path);
     char tmp[4096];
     snprintf(tmp, sizeof(tmp), "%s", path);
     for (char *p = tmp + 1; *p; p++) {
@@ -293,45 +297,6 @@ int close_stray_fds(int keep_from)
     if (syscall(SYS_close_range, (unsigned)keep_from, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
         return FAILSYS("close_range", NULL);
     return 0;
-}
-
-#ifndef MFD_EXEC
-#define MFD_EXEC 0x0010U
-#endif
-#define SEALS (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
-
-/* CVE-2019-5736: a process inside the container can reach our executable
- * through /proc/<pid>/exe while we run in its namespaces. Re-execute from a
- * sealed, anonymous memfd so that there is no host file to overwrite. */
-int ensure_sealed_self(int argc, char **argv)
-{
-    (void)argc;
-    _cleanup_fd_ int self = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
-    if (self < 0)
-        return FAILSYS("open", "/proc/self/exe");
-    int seals = fcntl(self, F_GET_SEALS);
-    if (seals >= 0 && (seals & SEALS) == SEALS)
-        return 0;
-    struct stat st;
-    if (fstat(self, &st) < 0)
-        return FAILSYS("fstat", "/proc/self/exe");
-    _cleanup_fd_ int mfd = memfd_create("criruntime-launch", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC);
-    if (mfd < 0 && errno == EINVAL)
-        mfd = memfd_create("criruntime-launch", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-    if (mfd < 0)
-        return FAILSYS("memfd_create", NULL);
-    off_t left = st.st_size;
-    while (left > 0) {
-        ssize_t n = sendfile(mfd, self, NULL, (size_t)left);
-        if (n <= 0)
-            return FAILSYS("sendfile", "memfd");
-        left -= n;
-    }
-    if (fchmod(mfd, 0500) < 0 || fcntl(mfd, F_ADD_SEALS, SEALS) < 0)
-        return FAILSYS("seal", "memfd");
-    extern char **environ;
-    syscall(SYS_execveat, mfd, "", argv, environ, AT_EMPTY_PATH);
-    return FAILSYS("execveat", "memfd");
 }
 
 /* Close every fd >= 3 except those listed (e.g. while the init waits in the

@@ -23,6 +23,7 @@ internal static class BenchCommand
           pull-large     the same for --large-image (e.g. a ~200 MB, 5-layer image)
           stats100       ListContainerStats with 100 running containers                (needs --image)
           parallel20     20 RunPodSandbox at once: total and per-pod p90
+          podstats100    ListPodSandboxStats and ListPodSandboxMetrics with 100 ready pods
           memory         daemon RSS idle and with 50 pods x 1 container; per-container overhead (needs --image)
           unary          Version on one connection, :authority = socket path (kubelet <= 1.30) and = localhost, in µs
 
@@ -34,7 +35,7 @@ internal static class BenchCommand
     [
         new PodScenario(), new ContainerScenario(), new PodAndContainerScenario(), new ExecSyncScenario(),
         new PullScenario("pull", s => s.Image), new PullScenario("pull-large", s => s.LargeImage),
-        new ContainerStatsScenario(), new ParallelPodsScenario(), new MemoryScenario(), new UnaryScenario(),
+        new ContainerStatsScenario(), new ParallelPodsScenario(), new MemoryScenario(), new UnaryScenario(), new PodStatsScenario(),
     ];
 
     public static async Task<int> RunAsync(string[] args)

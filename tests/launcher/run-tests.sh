@@ -301,16 +301,64 @@ t_features() {
 }
 
 # --- CVE regressions ---
-t_cve_2019_5736_sealed_exe() {
-	b=$(bundle b 'c["process"]["args"]=["true"]')
+# Tries to get a writable handle on the executable of process $1 the way a
+# (privileged) container could: hold it through /proc/PID/exe, and clone its
+# mount (open_tree) and clear the read-only flag (mount_setattr), which
+# defeats a read-only bind mount but not a lower-only overlayfs; then kill the
+# process (a running executable refuses writes with ETXTBSY) and reopen both
+# for writing and write a byte. Prints what succeeded: nothing when every attempt failed.
+exe_write_attempts() {
+	python3 - "$1" <<'PY'
+import ctypes, os, sys, time
+pid = int(sys.argv[1])
+libc = ctypes.CDLL(None, use_errno=True)
+libc.syscall.restype = ctypes.c_long
+handles = {"direct": os.open(f"/proc/{pid}/exe", os.O_PATH)}
+fd = libc.syscall(428, -100, f"/proc/{pid}/exe".encode(), 1 | 0o2000000)  # open_tree(OPEN_TREE_CLONE|CLOEXEC)
+if fd >= 0:
+    attr = (ctypes.c_uint64 * 4)(0, 1, 0, 0)  # attr_clr = MOUNT_ATTR_RDONLY
+    libc.syscall(442, fd, b"", 0x1000, attr, 32)  # mount_setattr(AT_EMPTY_PATH)
+    handles["cloned-mount"] = fd
+os.kill(pid, 9)
+for _ in range(500):
+    try:
+        if open(f"/proc/{pid}/stat").read().split(") ")[1][0] == "Z":
+            break
+    except OSError:
+        break
+    time.sleep(0.01)
+for name, h in handles.items():
+    try:
+        w = os.open(f"/proc/self/fd/{h}", os.O_WRONLY | os.O_APPEND)
+        os.write(w, b"x"); print(name)  # a sealed memfd opens for writing but refuses the write
+    except OSError:
+        pass
+PY
+}
+
+# $1: bundle name; $2: for our launcher, what /proc/PID/exe must be
+# ("overlayfs": the default; "memfd": the fallback, forced by CRIRUNTIME_LAUNCH_SEAL)
+sealed_exe_check() {
+	b=$(bundle "$1" 'c["process"]["args"]=["true"]')
 	create_ctr "$b" || fail "create: $(cat "$b/out")"; pid=$(cat "$b/pid")
 	if [ "$(stat -L -c %d:%i /proc/$pid/exe)" = "$(stat -L -c %d:%i "$RT")" ]; then
 		[ "$RTNAME" = runc ] && gap "runc's init runs the host binary, not a sealed copy"
 		fail "init runs the host binary itself"
 	fi
+	case "$RTNAME:$2" in
+	launch:overlayfs) expect_eq "$(stat -f -L -c %T /proc/$pid/exe)" overlayfs "exe filesystem" ;;
+	launch:memfd) expect_eq "$(readlink /proc/$pid/exe)" "/memfd:criruntime-launch (deleted)" "exe" ;;
+	esac
 	sum=$(sha256sum "$RT" | cut -d' ' -f1)
 	( echo x >>/proc/$pid/exe ) 2>/dev/null && fail "wrote to the init's executable"
+	expect_eq "$(exe_write_attempts "$pid")" "" "writable handles on the init's executable"
 	expect_eq "$(sha256sum "$RT" | cut -d' ' -f1)" "$sum" "runtime binary unchanged"
+}
+
+t_cve_2019_5736_sealed_exe() {
+	sealed_exe_check b overlayfs
+	[ "$RTNAME" = launch ] && CRIRUNTIME_LAUNCH_SEAL=memfd sealed_exe_check m memfd
+	true
 }
 
 t_cve_2024_21626_fds() {

@@ -154,6 +154,7 @@ internal static class ConfigLoader
             DefaultHandler = defaultHandler,
             ConmonPath = r.AbsolutePath("runtime:conmon_path", d.ConmonPath),
             PauseBinary = r.AbsolutePath("runtime:pause_binary", d.PauseBinary),
+            PauseImage = r.String("runtime:pause_image", d.PauseImage).Trim(),
             Handlers = handlers,
         };
     }

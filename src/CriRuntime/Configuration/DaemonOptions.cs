@@ -46,6 +46,9 @@ internal sealed record RuntimeOptions
     /// <summary>The static pause binary the daemon puts in every pod's minimal rootfs.</summary>
     public string PauseBinary { get; init; } = "/usr/local/bin/criruntime-pause";
 
+    /// <summary>A pause image to run pods from instead (pulled if absent, pinned while pods use it); empty: the built-in rootfs.</summary>
+    public string PauseImage { get; init; } = "";
+
     /// <summary>Runtime handler name (CRI runtime_handler, RuntimeClass handler) to OCI runtime.</summary>
     public IReadOnlyDictionary<string, RuntimeHandlerOptions> Handlers { get; init; } =
         new SortedDictionary<string, RuntimeHandlerOptions>(StringComparer.Ordinal)

@@ -57,6 +57,7 @@ internal static class EffectiveConfig
                 ["default_handler"] = o.Runtime.DefaultHandler,
                 ["conmon_path"] = o.Runtime.ConmonPath,
                 ["pause_binary"] = o.Runtime.PauseBinary,
+                ["pause_image"] = o.Runtime.PauseImage,
                 ["handlers"] = handlers,
             },
             ["network"] = new TomlTable

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using CriRuntime.Api.V1;
 using CriRuntime.Configuration;
 using CriRuntime.State;
@@ -16,46 +15,28 @@ internal sealed record Container(ContainerRecord Record, ContainerConfig Config)
     public static string KeyOf(string sandboxId, ContainerMetadata m) => $"{sandboxId}/{m.Name}/{m.Attempt}";
 }
 
-/// <summary>
-/// Every container record, on disk (root/containers) and in memory. Reads are served from memory; the caller holds
-/// the container's lock around Save/Delete.
-/// </summary>
+/// <summary>Every container record, on disk (root/containers) and in memory (see <see cref="RecordIndex{TRecord, TEntry}"/>).</summary>
 internal sealed partial class ContainerIndex
 {
-    private readonly ConcurrentDictionary<string, Container> _containers = new(StringComparer.Ordinal);
-    private readonly RecordStore<ContainerRecord> _store;
+    private readonly RecordIndex<ContainerRecord, Container> _index;
 
-    public ContainerIndex(DaemonOptions options, ILogger<ContainerIndex> logger)
-    {
-        _store = new RecordStore<ContainerRecord>(Path.Combine(options.Root, "containers"), ContainerJsonContext.Default.ContainerRecord);
-        Directory.CreateDirectory(_store.Directory);
-        foreach (var (id, record) in _store.LoadAll((path, e) => LogCorrupt(logger, e, path)))
-        {
-            _containers[id] = new Container(record, ContainerConfig.Parser.ParseFrom(record.Config));
-        }
-    }
+    public ContainerIndex(DaemonOptions options, ILogger<ContainerIndex> logger) =>
+        _index = new(Path.Combine(options.Root, "containers"), ContainerJsonContext.Default.ContainerRecord,
+            r => new Container(r, ContainerConfig.Parser.ParseFrom(r.Config)), c => c.Record, (path, e) => LogCorrupt(logger, e, path));
 
-    public KeyedLocks Locks { get; } = new();
+    public KeyedLocks Locks => _index.Locks;
 
-    public IEnumerable<Container> All => _containers.Values;
+    public IEnumerable<Container> All => _index.All;
 
-    public Container? Get(string id) => _containers.TryGetValue(id, out var c) ? c : null;
+    public Container? Get(string id) => _index.Get(id);
 
-    public IEnumerable<Container> OfSandbox(string sandboxId) => _containers.Values.Where(c => c.Record.SandboxId == sandboxId);
+    public IEnumerable<Container> OfSandbox(string sandboxId) => _index.All.Where(c => c.Record.SandboxId == sandboxId);
 
-    public Container? FindByKey(string key) => _containers.Values.FirstOrDefault(c => c.Key == key);
+    public Container? FindByKey(string key) => _index.All.FirstOrDefault(c => c.Key == key);
 
-    public void Save(Container container)
-    {
-        _store.Save(container.Id, container.Record);
-        _containers[container.Id] = container;
-    }
+    public void Save(Container container) => _index.Save(container.Id, container);
 
-    public void Delete(string id)
-    {
-        _store.Delete(id);
-        _containers.TryRemove(id, out _);
-    }
+    public void Delete(string id) => _index.Delete(id);
 
     [LoggerMessage(EventId = 6401, Level = LogLevel.Error, Message = "skipping unreadable container record {Path}")]
     private static partial void LogCorrupt(ILogger logger, Exception e, string path);

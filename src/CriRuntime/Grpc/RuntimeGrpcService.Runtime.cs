@@ -19,9 +19,14 @@ internal sealed partial class RuntimeGrpcService
     private readonly CancellationToken _stopping;
     private readonly Sandboxes.SandboxService _sandboxes;
     private readonly Containers.ContainerService _containers;
+    private readonly Stats.PodStats _podStats;
+    private readonly Sandboxes.PodResources _podResources;
+    private readonly PodCidr _podCidr;
+    private readonly HandlerFeatures _handlerFeatures;
 
     public RuntimeGrpcService(DaemonOptions options, RuntimeReadiness readiness, ContainerEventBus events, IHostApplicationLifetime lifetime,
-        Sandboxes.SandboxService sandboxes, Containers.ContainerService containers)
+        Sandboxes.SandboxService sandboxes, Containers.ContainerService containers, Stats.PodStats podStats, Sandboxes.PodResources podResources, PodCidr podCidr,
+        HandlerFeatures handlerFeatures)
     {
         _options = options;
         _readiness = readiness;
@@ -29,6 +34,10 @@ internal sealed partial class RuntimeGrpcService
         _stopping = lifetime.ApplicationStopping;
         _sandboxes = sandboxes;
         _containers = containers;
+        _podStats = podStats;
+        _podResources = podResources;
+        _podCidr = podCidr;
+        _handlerFeatures = handlerFeatures;
     }
 
     public override Task<VersionResponse> Version(VersionRequest request, ServerCallContext context) =>
@@ -40,7 +49,7 @@ internal sealed partial class RuntimeGrpcService
             RuntimeApiVersion = "v1",
         });
 
-    public override Task<StatusResponse> Status(StatusRequest request, ServerCallContext context)
+    public override async Task<StatusResponse> Status(StatusRequest request, ServerCallContext context)
     {
         var (runtimeReady, runtimeReason, runtimeMessage) = _readiness.Check();
         var cni = CniConfigDirectory.FindCached(_options.Network.CniConfDir);
@@ -61,22 +70,34 @@ internal sealed partial class RuntimeGrpcService
                 },
             },
         };
-        response.RuntimeHandlers.Add(RuntimeHandlers());
+        response.RuntimeHandlers.Add(await RuntimeHandlersAsync(context.CancellationToken));
         if (request.Verbose)
         {
             response.Info["config"] = EffectiveConfig.ToJson(_options);
         }
-        return Task.FromResult(response);
+        return response;
     }
 
-    // CRI: the empty name denotes the default handler. No handler supports recursive read-only mounts or user
-    // namespaces yet; saying so lets kubelet refuse pods that need them instead of running them wrongly.
-    private IEnumerable<RuntimeHandler> RuntimeHandlers() =>
-        new[] { "" }.Concat(_options.Runtime.Handlers.Keys).Select(name => new RuntimeHandler
+    // As containerd: every configured handler by name, and the default one once more under the empty name (CRI:
+    // "empty name denotes the default handler"). Features are what the handler really supports, so kubelet refuses
+    // pods that need more instead of running them wrongly.
+    private async Task<IEnumerable<RuntimeHandler>> RuntimeHandlersAsync(CancellationToken cancellationToken)
+    {
+        var names = new[] { "" }.Concat(_options.Runtime.Handlers.Keys).ToList();
+        var features = await Task.WhenAll(names.Select(n => _handlerFeatures.OfAsync(n.Length == 0 ? _options.Runtime.DefaultHandler : n, cancellationToken)));
+        return names.Select((name, i) => new RuntimeHandler
         {
             Name = name,
-            Features = new RuntimeHandlerFeatures { RecursiveReadOnlyMounts = false, UserNamespaces = false },
+            Features = new RuntimeHandlerFeatures { RecursiveReadOnlyMounts = features[i].RecursiveReadOnlyMounts, UserNamespaces = features[i].UserNamespaces },
         });
+    }
+
+    /// <summary>kubelet sends the node's pod CIDR; CNI plugins declaring the ipRanges capability allocate from it.</summary>
+    public override Task<UpdateRuntimeConfigResponse> UpdateRuntimeConfig(UpdateRuntimeConfigRequest request, ServerCallContext context)
+    {
+        if (request.RuntimeConfig?.NetworkConfig is { } network) _podCidr.Set(network.PodCidr);
+        return Task.FromResult(new UpdateRuntimeConfigResponse());
+    }
 
     public override Task<RuntimeConfigResponse> RuntimeConfig(RuntimeConfigRequest request, ServerCallContext context) =>
         Task.FromResult(new RuntimeConfigResponse { Linux = new LinuxRuntimeConfiguration { CgroupDriver = CgroupDriver.Cgroupfs } });

@@ -23,34 +23,17 @@ internal sealed partial class RuntimeGrpcService
         return new RemovePodSandboxResponse();
     }
 
-    public override Task<PodSandboxStatusResponse> PodSandboxStatus(PodSandboxStatusRequest request, ServerCallContext context)
+    public override async Task<PodSandboxStatusResponse> PodSandboxStatus(PodSandboxStatusRequest request, ServerCallContext context)
     {
         var sandbox = _sandboxes.Get(RequireId(request.PodSandboxId));
-        var config = sandbox.Config;
-        var ips = sandbox.Record.Ips;
-        var status = new PodSandboxStatus
-        {
-            Id = sandbox.Id,
-            Metadata = config.Metadata,
-            State = SandboxService.StateOf(sandbox),
-            CreatedAt = sandbox.Record.CreatedAt,
-            Network = new PodSandboxNetworkStatus { Ip = ips.Count > 0 ? ips[0] : "" },
-            Linux = new LinuxPodSandboxStatus
-            {
-                Namespaces = new Namespace { Options = config.Linux?.SecurityContext?.NamespaceOptions ?? new NamespaceOption() },
-            },
-            Labels = { config.Labels },
-            Annotations = { config.Annotations },
-            RuntimeHandler = sandbox.Record.Handler,
-        };
-        status.Network.AdditionalIps.AddRange(ips.Skip(1).Select(ip => new PodIP { Ip = ip }));
+        var status = SandboxService.StatusOf(sandbox);
         var response = new PodSandboxStatusResponse
         {
             Status = status,
             Timestamp = (DateTimeOffset.UtcNow - DateTimeOffset.UnixEpoch).Ticks * 100,
         };
-        if (request.Verbose) response.Info["info"] = _sandboxes.VerboseInfo(sandbox);
-        return Task.FromResult(response);
+        if (request.Verbose) response.Info["info"] = await _sandboxes.VerboseInfoAsync(sandbox, context.CancellationToken);
+        return response;
     }
 
     public override Task<ListPodSandboxResponse> ListPodSandbox(ListPodSandboxRequest request, ServerCallContext context)

@@ -10,7 +10,7 @@ namespace CriRuntime.Network;
 /// Runs a CNI network list for a pod (spec 1.0): ADD through the chain with prevResult, DEL in reverse with the
 /// final result, each plugin a process with the standard CNI_* environment and a timeout.
 /// </summary>
-internal sealed partial class CniNetwork(DaemonOptions options, ILogger<CniNetwork> logger)
+internal sealed partial class CniNetwork(DaemonOptions options, PodCidr podCidr, ILogger<CniNetwork> logger)
 {
     private const string IfName = "eth0";
     private const int DelAttempts = 3;
@@ -138,9 +138,11 @@ internal sealed partial class CniNetwork(DaemonOptions options, ILogger<CniNetwo
 
     private static string TypeOf(JsonObject plugin) => plugin["type"]!.GetValue<string>();
 
-    private static Dictionary<string, JsonNode> CapabilityArgs(CniPodInfo pod)
+    private Dictionary<string, JsonNode> CapabilityArgs(CniPodInfo pod)
     {
         var args = new Dictionary<string, JsonNode>(StringComparer.Ordinal);
+        // kubelet's pod CIDR (UpdateRuntimeConfig), for IPAM plugins that declare the ipRanges capability.
+        if (podCidr.IpRanges() is { } ipRanges) args["ipRanges"] = ipRanges;
         if (pod.PortMappings.Count > 0)
         {
             var mappings = new JsonArray();

@@ -30,8 +30,8 @@ internal static class PauseSpecBuilder
                 {
                     AdditionalGids = input.SupplementalGroups.Count == 0 ? null : [.. input.SupplementalGroups],
                 },
-                Args = [input.PauseArgs0],
-                Env = ["PATH=/"],
+                Args = input.Args is { } args ? [.. args] : [input.PauseArgs0],
+                Env = input.Env is { Count: > 0 } env ? [.. env] : ["PATH=/"],
                 // The pause needs no privilege at all: empty capability sets, no setuid gains.
                 Capabilities = new SpecCapabilities(),
                 NoNewPrivileges = true,

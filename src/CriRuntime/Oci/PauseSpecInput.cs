@@ -21,6 +21,12 @@ internal sealed record PauseSpecInput
     public required string SandboxId { get; init; }
     public required string RootfsPath { get; init; }
     public required string PauseArgs0 { get; init; }
+
+    /// <summary>The whole command line when a pause image sets it (Entrypoint + Cmd); null runs <see cref="PauseArgs0"/>.</summary>
+    public IReadOnlyList<string>? Args { get; init; }
+
+    /// <summary>The pause image's environment; null is PATH=/.</summary>
+    public IReadOnlyList<string>? Env { get; init; }
     public string Hostname { get; init; } = "";
 
     /// <summary>The pinned netns to join, or null for the host's network.</summary>

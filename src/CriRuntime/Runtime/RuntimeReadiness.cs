@@ -2,7 +2,7 @@ using CriRuntime.Configuration;
 
 namespace CriRuntime.Runtime;
 
-/// <summary>Whether this node can run containers now: state directories writable, monitor and default OCI runtime present.</summary>
+/// <summary>Whether this node can run containers now: state directories writable, monitor, default OCI runtime and pause binary present.</summary>
 internal sealed class RuntimeReadiness(DaemonOptions options)
 {
     public (bool Ready, string Reason, string Message) Check()
@@ -23,6 +23,11 @@ internal sealed class RuntimeReadiness(DaemonOptions options)
         if (!IsExecutable(options.Runtime.ConmonPath))
         {
             return (false, "MonitorNotFound", $"conmon not found at {options.Runtime.ConmonPath}");
+        }
+        // Without a pause image every pod runs this binary: without it no pod can start.
+        if (options.Runtime.PauseImage.Length == 0 && !IsExecutable(options.Runtime.PauseBinary))
+        {
+            return (false, "PauseNotFound", $"pause binary (runtime.pause_binary) not found at {options.Runtime.PauseBinary}");
         }
         return (true, "", "");
     }

@@ -28,11 +28,15 @@ internal static class SandboxFiles
         return sb.ToString();
     }
 
+    public const string HostHosts = "/etc/hosts";
+
     /// <summary>Writes hostname, hosts and resolv.conf into <paramref name="dir"/>.</summary>
-    public static void Write(string dir, string hostname, DNSConfig? dns)
+    /// <param name="hostNetwork">The pod shares the node's network: its hosts file is the node's, as containerd and CRI-O do.</param>
+    public static void Write(string dir, string hostname, DNSConfig? dns, bool hostNetwork = false)
     {
         File.WriteAllText(Path.Combine(dir, "hostname"), hostname + "\n");
-        File.WriteAllText(Path.Combine(dir, "hosts"), Hosts(hostname));
+        if (hostNetwork && File.Exists(HostHosts)) File.Copy(HostHosts, Path.Combine(dir, "hosts"), overwrite: true);
+        else File.WriteAllText(Path.Combine(dir, "hosts"), Hosts(hostname));
         var resolv = ResolvConf(dns);
         if (resolv is not null)
         {

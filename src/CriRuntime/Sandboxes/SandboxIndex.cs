@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using CriRuntime.Api.V1;
 using CriRuntime.Configuration;
 using CriRuntime.State;
@@ -16,44 +15,26 @@ internal sealed record Sandbox(SandboxRecord Record, PodSandboxConfig Config)
     public static string KeyOf(PodSandboxMetadata m) => $"{m.Namespace}/{m.Name}/{m.Uid}/{m.Attempt}";
 }
 
-/// <summary>
-/// Every pod record, on disk (root/sandboxes) and in memory. Reads (List, Status) are served from memory;
-/// the caller holds the pod's lock around Save/Delete.
-/// </summary>
+/// <summary>Every pod record, on disk (root/sandboxes) and in memory (see <see cref="RecordIndex{TRecord, TEntry}"/>).</summary>
 internal sealed partial class SandboxIndex
 {
-    private readonly ConcurrentDictionary<string, Sandbox> _sandboxes = new(StringComparer.Ordinal);
-    private readonly RecordStore<SandboxRecord> _store;
+    private readonly RecordIndex<SandboxRecord, Sandbox> _index;
 
-    public SandboxIndex(DaemonOptions options, ILogger<SandboxIndex> logger)
-    {
-        _store = new RecordStore<SandboxRecord>(Path.Combine(options.Root, "sandboxes"), SandboxJsonContext.Default.SandboxRecord);
-        Directory.CreateDirectory(_store.Directory);
-        foreach (var (id, record) in _store.LoadAll((path, e) => LogCorrupt(logger, e, path)))
-        {
-            _sandboxes[id] = new Sandbox(record, PodSandboxConfig.Parser.ParseFrom(record.Config));
-        }
-    }
+    public SandboxIndex(DaemonOptions options, ILogger<SandboxIndex> logger) =>
+        _index = new(Path.Combine(options.Root, "sandboxes"), SandboxJsonContext.Default.SandboxRecord,
+            r => new Sandbox(r, PodSandboxConfig.Parser.ParseFrom(r.Config)), s => s.Record, (path, e) => LogCorrupt(logger, e, path));
 
-    public KeyedLocks Locks { get; } = new();
+    public KeyedLocks Locks => _index.Locks;
 
-    public IEnumerable<Sandbox> All => _sandboxes.Values;
+    public IEnumerable<Sandbox> All => _index.All;
 
-    public Sandbox? Get(string id) => _sandboxes.TryGetValue(id, out var s) ? s : null;
+    public Sandbox? Get(string id) => _index.Get(id);
 
-    public Sandbox? FindByKey(string key) => _sandboxes.Values.FirstOrDefault(s => s.Key == key);
+    public Sandbox? FindByKey(string key) => _index.All.FirstOrDefault(s => s.Key == key);
 
-    public void Save(Sandbox sandbox)
-    {
-        _store.Save(sandbox.Id, sandbox.Record);
-        _sandboxes[sandbox.Id] = sandbox;
-    }
+    public void Save(Sandbox sandbox) => _index.Save(sandbox.Id, sandbox);
 
-    public void Delete(string id)
-    {
-        _store.Delete(id);
-        _sandboxes.TryRemove(id, out _);
-    }
+    public void Delete(string id) => _index.Delete(id);
 
     [LoggerMessage(EventId = 5401, Level = LogLevel.Error, Message = "skipping unreadable sandbox record {Path}")]
     private static partial void LogCorrupt(ILogger logger, Exception e, string path);

@@ -16,6 +16,8 @@ internal static class SandboxStates
 /// </summary>
 internal sealed record SandboxRecord
 {
+    public const string RootfsDir = "rootfs";
+
     public required string Id { get; init; }
     public required string State { get; init; }
 
@@ -45,6 +47,8 @@ internal sealed record SandboxRecord
     /// <summary>Set once CNI DEL succeeded, so a repeated Stop does not run it again.</summary>
     public bool NetworkTornDown { get; init; }
     public List<string> Ips { get; init; } = [];
+    /// <summary>The id of the pause image the pod runs from (runtime.pause_image), mounted at Dir/rootfs; null for the built-in rootfs.</summary>
+    public string? PauseImage { get; init; }
     public int PausePid { get; init; }
 
     /// <summary>/proc/&lt;pid&gt;/stat start time, to tell our pause from a process that reused its pid.</summary>

@@ -1,18 +1,32 @@
+using CriRuntime.Network;
+
 namespace CriRuntime.Sandboxes;
 
 /// <summary>
 /// At start, undoes pods whose creation the previous daemon did not finish (records still `creating`,
 /// docs/STATE.md): CNI DEL with the persisted network list, runtime delete, netns, shm, cgroup, directories,
-/// record. Runs in the background so the socket answers at once; such pods are never listed meanwhile.
+/// record. Then releases CNI allocations no pod owns (<see cref="CniNetwork.CollectGarbageAsync"/>). Runs in the
+/// background so the socket answers at once; unfinished pods are never listed meanwhile.
 /// </summary>
-internal sealed partial class SandboxRecovery(SandboxIndex index, SandboxService sandboxes, ILogger<SandboxRecovery> logger) : IHostedService
+internal sealed partial class SandboxRecovery(
+    SandboxIndex index, SandboxService sandboxes, PauseImage pauseImage, CniNetwork network, ILogger<SandboxRecovery> logger) : IHostedService
 {
     private Task? _running;
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
+        // Pods running from the pause image hold it again, before the socket serves a RemoveImage.
+        foreach (var s in index.All)
+        {
+            if (s.Record.PauseImage is { } image) pauseImage.Reacquire(s.Id, image);
+        }
         var unfinished = index.All.Where(s => s.Record.State == SandboxStates.Creating).Select(s => s.Id).ToList();
-        if (unfinished.Count > 0) _running = Task.Run(() => UndoAsync(unfinished), CancellationToken.None);
+        _running = Task.Run(async () =>
+        {
+            await UndoAsync(unfinished);
+            // After the undo: what those pods held is released by their DEL, and what is left has no owner.
+            await network.CollectGarbageAsync(() => index.All.Select(s => s.Id).ToHashSet(StringComparer.Ordinal), CancellationToken.None);
+        }, CancellationToken.None);
         return Task.CompletedTask;
     }
 

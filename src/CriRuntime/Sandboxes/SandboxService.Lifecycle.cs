@@ -32,8 +32,12 @@ internal sealed partial class SandboxService
         await Task.WhenAll(network, pause);
         Failpoint.Hit("pod.stop.after-teardown");
         if (r.ShmPath is { } shm) Mounts.UnmountIfMounted(shm);
+        if (r.PauseImage is not null) Mounts.UnmountIfMounted(Path.Combine(r.Dir, SandboxRecord.RootfsDir));
 
-        index.Save(sandbox with { Record = r with { State = SandboxStates.NotReady, NetworkTornDown = true } });
+        var stopped = sandbox with { Record = r with { State = SandboxStates.NotReady, NetworkTornDown = true } };
+        index.Save(stopped);
+        // Only the stop that ended a ready pod tells: a repeated Stop, or the undo of an unfinished creation, does not.
+        if (r.State == SandboxStates.Ready) Publish(stopped, ContainerEventType.ContainerStoppedEvent);
         LogStopped(logger, id);
     }
 
@@ -58,11 +62,15 @@ internal sealed partial class SandboxService
         if (!await Processes.WaitForExitAsync(monitorPid, monitorStart, MonitorExitWait)) LogMonitorLingers(logger, id, monitorPid);
         monitor.Cleanup(id);
         if (r.ShmPath is { } shm) Mounts.UnmountIfMounted(shm);
+        if (r.PauseImage is not null) Mounts.UnmountIfMounted(Path.Combine(r.Dir, SandboxRecord.RootfsDir));
         if (r.NetnsPath is { } pin) NetworkNamespace.RemovePin(pin);
         Cgroups.RemoveEverywhere(r.CgroupsPath);
         DeleteDirectory(r.Dir);
+        var status = StatusOf(sandbox);
         Failpoint.Hit("pod.remove.before-record-delete");
         index.Delete(id);
+        pauseImage.Release(id);
+        if (before.Record.State != SandboxStates.Creating) Publish(status, ContainerEventType.ContainerDeletedEvent);
         LogRemoved(logger, id);
     }
 
@@ -71,12 +79,7 @@ internal sealed partial class SandboxService
         var r = sandbox.Record;
         if (r.NetnsPath is null || r.NetworkTornDown || r.CniConfig is null) return;
         var list = CniNetworkList.Parse(r.CniConfig, "the pod's record");
-        var pod = PodInfo(r, sandbox.Config, null) with
-        {
-            // DEL needs the same runtimeConfig as ADD (portmap removes exactly the rules it added).
-            PortMappings = SandboxRequest.PortMappingsOf(sandbox.Config),
-            Bandwidth = BandwidthQuantity.FromAnnotations(sandbox.Config.Annotations),
-        };
+        var pod = FullPodInfo(sandbox);
         try
         {
             await network.DelAsync(list, pod, r.CniResult, cancellationToken);

@@ -4,11 +4,13 @@ using System.Text.Json;
 using CriRuntime.Api.V1;
 using CriRuntime.Configuration;
 using CriRuntime.Errors;
+using CriRuntime.Events;
 using CriRuntime.Linux;
 using CriRuntime.Network;
 using CriRuntime.Oci;
 using CriRuntime.Recovery;
 using CriRuntime.Runtime;
+using CriRuntime.Storage;
 using Google.Protobuf;
 
 namespace CriRuntime.Sandboxes;
@@ -22,7 +24,9 @@ internal sealed partial class SandboxService(
     IContainerMonitor monitor,
     OciRuntime runtime,
     PauseRootfs pauseRootfs,
+    PauseImage pauseImage,
     IPodContainers containers,
+    ContainerEventBus events,
     ILogger<SandboxService> logger)
 {
     /// <summary>The pause's wish; clamped to what this host allows (see <see cref="OomScoreAdj"/>).</summary>
@@ -70,6 +74,13 @@ internal sealed partial class SandboxService(
         // Before any host change: no usable network config is FAILED_PRECONDITION with nothing to undo. And the
         // record carries the list from its first write, so a daemon that dies mid-ADD can still run DEL.
         var cniList = request.HostNetwork ? null : network.LoadConfig();
+        // Also before any host change: a pause image that cannot be had leaves nothing behind but its pull's own cleanup.
+        StoredImage? image = null;
+        if (pauseImage.Configured)
+        {
+            image = await rollback.StepAsync("get pause image", () => pauseImage.AcquireAsync(id, cancellationToken));
+            rollback.OnUndo("get pause image", () => pauseImage.Release(id));
+        }
         var sandbox = new Sandbox(new SandboxRecord
         {
             Id = id,
@@ -82,6 +93,7 @@ internal sealed partial class SandboxService(
             ShmPath = request.HostIpc ? null : Path.Combine(dir, "shm"),
             CgroupsPath = (request.CgroupParent.Length == 0 ? "/criruntime" : request.CgroupParent.TrimEnd('/')) + "/" + id,
             CniConfig = cniList?.ToJson(),
+            PauseImage = image?.Id,
         }, request.Config);
         try
         {
@@ -93,10 +105,13 @@ internal sealed partial class SandboxService(
             });
             Failpoint.Hit("pod.run.after-record");
             sandbox = await PrepareHostAsync(request, sandbox, rollback, cancellationToken);
-            sandbox = await StartAsync(request, sandbox, cniList, rollback, cancellationToken);
+            sandbox = await StartAsync(request, sandbox, cniList, image, rollback, cancellationToken);
             sandbox = sandbox with { Record = sandbox.Record with { State = SandboxStates.Ready } };
             Failpoint.Hit("pod.run.before-ready");
             await rollback.StepAsync("mark ready", () => { index.Save(sandbox); return Task.CompletedTask; });
+            // As containerd: CREATED then STARTED, both once the pod is persisted ready.
+            Publish(sandbox, ContainerEventType.ContainerCreatedEvent);
+            Publish(sandbox, ContainerEventType.ContainerStartedEvent);
             LogCreated(logger, id, request.Config.Metadata.Namespace, request.Config.Metadata.Name, string.Join(",", sandbox.Record.Ips));
             return id;
         }
@@ -130,7 +145,7 @@ internal sealed partial class SandboxService(
         }
         await rollback.StepAsync("write hostname, hosts and resolv.conf", () =>
         {
-            SandboxFiles.Write(r.Dir, HostnameOf(request), request.Config.DnsConfig);
+            SandboxFiles.Write(r.Dir, HostnameOf(request), request.Config.DnsConfig, request.HostNetwork);
             return Task.CompletedTask;
         });
         if (r.ShmPath is { } shm)
@@ -150,11 +165,12 @@ internal sealed partial class SandboxService(
     /// CNI ADD and the pause start run concurrently: both only need the pinned netns, and together they are
     /// most of RunPodSandbox's time.
     /// </summary>
-    private async Task<Sandbox> StartAsync(SandboxRequest request, Sandbox sandbox, CniNetworkList? cniList, Rollback rollback, CancellationToken cancellationToken)
+    private async Task<Sandbox> StartAsync(SandboxRequest request, Sandbox sandbox, CniNetworkList? cniList, StoredImage? image,
+        Rollback rollback, CancellationToken cancellationToken)
     {
         var r = sandbox.Record;
         var cni = cniList is null ? Task.FromResult<string?>(null) : AddNetworkAsync(request, r, cniList, rollback, cancellationToken);
-        var pause = StartPauseAsync(request, r, rollback, cancellationToken);
+        var pause = StartPauseAsync(request, r, image, rollback, cancellationToken);
         try
         {
             await Task.WhenAll(cni, pause);
@@ -195,13 +211,24 @@ internal sealed partial class SandboxService(
         return result;
     }
 
-    private async Task<MonitoredContainer> StartPauseAsync(SandboxRequest request, SandboxRecord r, Rollback rollback, CancellationToken cancellationToken)
+    private async Task<MonitoredContainer> StartPauseAsync(SandboxRequest request, SandboxRecord r, StoredImage? image, Rollback rollback,
+        CancellationToken cancellationToken)
     {
         await Task.Yield();
-        var rootfs = await rollback.StepAsync("prepare pause rootfs", () => pauseRootfs.GetAsync(cancellationToken));
+        var rootfs = image is null
+            ? await rollback.StepAsync("prepare pause rootfs", () => pauseRootfs.GetAsync(cancellationToken))
+            : await rollback.StepAsync("mount pause image", () =>
+            {
+                var target = Path.Combine(r.Dir, SandboxRecord.RootfsDir);
+                rollback.OnUndo("mount pause image", () => Mounts.UnmountIfMounted(target));
+                pauseImage.Mount(image, target);
+                return Task.FromResult(target);
+            });
         await rollback.StepAsync("write pause spec", () =>
         {
-            var spec = PauseSpecBuilder.Build(PauseInput(request, r, rootfs));
+            var input = PauseInput(request, r, rootfs);
+            if (image is not null) input = input with { Args = pauseImage.Args(image), Env = image.Config.Config?.Env };
+            var spec = PauseSpecBuilder.Build(input);
             File.WriteAllBytes(Path.Combine(r.Dir, "config.json"), JsonSerializer.SerializeToUtf8Bytes(spec, OciJsonContext.Default.RuntimeSpec));
             return Task.CompletedTask;
         });

@@ -115,10 +115,16 @@ internal sealed partial class ImageStore
     }
 
     /// <summary>Removes the image with every name it has, then its unshared layers and blobs.</summary>
+    /// <exception cref="FailedPreconditionException">The image is pinned (the pause image) and pods run from it.</exception>
     public bool Remove(string id)
     {
         lock (_sync)
         {
+            // As containerd's pinned sandbox image: refused while in use, not just kept on disk.
+            if (_images.TryGetValue(id, out var image) && image.Record.Pinned && _pins.ContainsKey(id))
+            {
+                throw new FailedPreconditionException($"image {id} is the pinned pause image and pods are using it; remove those pods first");
+            }
             if (!_images.Remove(id)) return false;
             _records.Delete(Digest.Hex(id));
         }

@@ -181,3 +181,9 @@ public partial class ContainerLifecycleTests(ITestOutputHelper output, Container
     [GeneratedRegex(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+(Z|[+-]\d\d:\d\d) (stdout|stderr) [FP] ")]
     private static partial Regex CriLogLine();
 }
+
+/// <summary>The same lifecycle tests with runc as the pod's runtime handler.</summary>
+public sealed class RuncContainerLifecycleTests(ITestOutputHelper output, ContainerImages images) : ContainerLifecycleTests(output, images)
+{
+    protected override string Handler => "runc";
+}

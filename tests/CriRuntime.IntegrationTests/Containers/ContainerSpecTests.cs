@@ -105,6 +105,28 @@ public class ContainerSpecTests(ITestOutputHelper output, ContainerImages images
     }
 
     [Fact]
+    public async Task RecursiveReadOnlyMount_SubmountsAreReadOnlyToo()
+    {
+        var pod = await RunPodAsync("rro");
+        var hostDir = Directory.CreateTempSubdirectory("crt-rro-").FullName;
+        Directory.CreateDirectory(Path.Combine(hostDir, "sub"));
+        HostCommand.Check("mount", "-t", "tmpfs", "tmpfs", Path.Combine(hostDir, "sub"));
+        try
+        {
+            var config = BusyboxConfig("rro", "sh", "-c", "touch /data/x 2>/dev/null && echo top-writable; touch /data/sub/x 2>/dev/null && echo sub-writable; echo done");
+            config.Mounts.Add(new Mount { HostPath = hostDir, ContainerPath = "/data", Readonly = true, RecursiveReadOnly = true });
+            Assert.Equal("done\n", (await RunToExitAsync(pod, config)).Output);
+            Assert.False(File.Exists(Path.Combine(hostDir, "sub", "x")));
+        }
+        finally
+        {
+            HostCommand.Run("umount", [Path.Combine(hostDir, "sub")]);
+            Directory.Delete(hostDir, recursive: true);
+        }
+        await StopRemovePodAsync(pod.Id);
+    }
+
+    [Fact]
     public async Task Capabilities_DefaultSetOrHostBoundingSetWhenPrivileged()
     {
         var pod = await RunPodAsync("caps", c => c.Linux.SecurityContext.Privileged = true);

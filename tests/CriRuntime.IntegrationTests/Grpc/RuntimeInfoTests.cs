@@ -56,10 +56,11 @@ public sealed class RuntimeInfoTests(ITestOutputHelper output)
     [Fact]
     public async Task Status_RuntimeReady_WhenHandlerAndMonitorPresent()
     {
-        await using var daemon = await CriDaemon.StartAsync(output, s => s.ExtraToml.Append("""
-            [runtime]
-            default_handler = "runc"
-            """));
+        await using var daemon = await CriDaemon.StartAsync(output, s =>
+        {
+            s.PauseBinary = Pods.Pause;
+            s.DefaultHandler = "runc";
+        });
 
         var status = await daemon.Runtime.StatusAsync(new StatusRequest());
 

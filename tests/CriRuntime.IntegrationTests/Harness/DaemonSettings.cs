@@ -28,6 +28,9 @@ public sealed class DaemonSettings
     /// <summary>runtime.pause_binary; null leaves the daemon's default.</summary>
     public string? PauseBinary { get; set; }
 
+    /// <summary>runtime.pause_image; null leaves the daemon's default (the built-in pause rootfs).</summary>
+    public string? PauseImage { get; set; }
+
     /// <summary>
     /// The runc handler's state dir; set by pod tests so each daemon's containers are its own (leak checks count them).
     /// </summary>
@@ -70,10 +73,11 @@ public sealed class DaemonSettings
 
     private string RuntimeToml()
     {
-        if (DefaultHandler is null && PauseBinary is null && RuncRoot is null && Launcher is null) return "";
+        if (DefaultHandler is null && PauseBinary is null && PauseImage is null && RuncRoot is null && Launcher is null) return "";
         var sb = new StringBuilder("[runtime]\n");
         if (DefaultHandler is not null) sb.Append($"default_handler = \"{DefaultHandler}\"\n");
         if (PauseBinary is not null) sb.Append($"pause_binary = \"{PauseBinary}\"\n");
+        if (PauseImage is not null) sb.Append($"pause_image = \"{PauseImage}\"\n");
         if (RuncRoot is not null) sb.Append($"[runtime.handlers.runc]\npath = \"/usr/sbin/runc\"\nroot = \"{RuncRoot}\"\n");
         if (Launcher is { } l) sb.Append($"[runtime.handlers.criruntime]\npath = \"{l.Path}\"\nroot = \"{l.Root}\"\n");
         return sb.ToString();

@@ -11,18 +11,24 @@ public sealed partial class PodNetwork : IDisposable
 {
     private static int s_counter;
 
-    private PodNetwork(string dir, bool portmap)
+    private PodNetwork(string dir, bool portmap, bool ipRanges)
     {
         var n = (Environment.ProcessId * 31 + Interlocked.Increment(ref s_counter)) % 200 + 20;
         var tag = $"{Environment.ProcessId % 10000:x4}{n:x2}";
         Bridge = "crt" + tag;
         Name = "crtnet" + tag;
-        Subnet = $"10.231.{n}.0/24";
-        Gateway = $"10.231.{n}.1";
+        // A network taking kubelet's pod CIDR (ipRanges) lives in 10.88.0.0/16, where pod CIDR tests pick theirs.
+        var net = ipRanges ? "10.88" : "10.231";
+        Subnet = $"{net}.{n}.0/24";
+        Gateway = $"{net}.{n}.1";
         DataDir = Path.Combine(dir, "ipam");
+        var capabilities = ipRanges ? "\"capabilities\":{\"ipRanges\":true}," : "";
+        // host-local adds runtimeConfig.ipRanges to its own ranges (one address per range set), so a network
+        // taking the pod CIDR has none of its own: pods get an address only once the pod CIDR is set.
+        var ranges = ipRanges ? "" : $",\"ranges\":[[{{\"subnet\":\"{Subnet}\"}}]]";
         var plugins = $$$"""
-            {"type":"bridge","bridge":"{{{Bridge}}}","isGateway":true,"ipMasq":true,"hairpinMode":true,
-             "ipam":{"type":"host-local","dataDir":"{{{DataDir}}}","routes":[{"dst":"0.0.0.0/0"}],"ranges":[[{"subnet":"{{{Subnet}}}"}]]}}
+            {"type":"bridge","bridge":"{{{Bridge}}}","isGateway":true,"ipMasq":true,"hairpinMode":true,{{{capabilities}}}
+             "ipam":{"type":"host-local","dataDir":"{{{DataDir}}}","routes":[{"dst":"0.0.0.0/0"}]{{{ranges}}}}}
             """;
         if (portmap) plugins += """,{"type":"portmap","capabilities":{"portMappings":true}}""";
         plugins += """,{"type":"bandwidth","capabilities":{"bandwidth":true}}""";
@@ -37,9 +43,11 @@ public sealed partial class PodNetwork : IDisposable
     public string Conflist { get; }
 
     /// <summary>Creates the network for a daemon and writes its conflist into the daemon's CNI config dir.</summary>
-    public static PodNetwork For(DaemonSettings settings, bool portmap = true)
+    /// <param name="ipRanges">The bridge declares the ipRanges capability and host-local has no range of its own: it
+    /// allocates from the pod CIDR set with UpdateRuntimeConfig (the test picks it inside <see cref="Subnet"/>).</param>
+    public static PodNetwork For(DaemonSettings settings, bool portmap = true, bool ipRanges = false)
     {
-        var network = new PodNetwork(settings.Dir, portmap);
+        var network = new PodNetwork(settings.Dir, portmap, ipRanges);
         File.WriteAllText(Path.Combine(settings.CniConfDir, "10-test.conflist"), network.Conflist);
         return network;
     }

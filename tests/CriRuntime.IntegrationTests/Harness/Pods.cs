@@ -8,6 +8,9 @@ public static class Pods
     private static readonly Lazy<string> PauseBinary = new(() => LocateNative("pause", "criruntime-pause"));
     private static readonly Lazy<string> LauncherBinary = new(() => LocateNative("launcher", "criruntime-launch"));
 
+    /// <summary>Our static pause binary, built from src/pause if this checkout has not built it yet.</summary>
+    public static string Pause => PauseBinary.Value;
+
     /// <summary>Our OCI runtime, built from src/launcher if this checkout has not built it yet.</summary>
     public static string Launcher => LauncherBinary.Value;
 

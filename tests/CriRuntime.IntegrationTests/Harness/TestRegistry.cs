@@ -83,6 +83,23 @@ public sealed class TestRegistry : IAsyncDisposable
     public Task PushBusyboxAsync(string repoTag, params string[] umociConfig) =>
         BuildAsync(["busybox-config", $"{Host}/{repoTag}", .. umociConfig]);
 
+    /// <summary>A pause image (hack/build-pause-image.sh: our static pause binary as /pause, user 65535) pushed as repo:tag.</summary>
+    public void PushPause(string repoTag, string pauseBinary)
+    {
+        var work = Directory.CreateTempSubdirectory("criruntime-pause-image-").FullName;
+        try
+        {
+            HostCommand.Check(Script("build-pause-image.sh"), pauseBinary, Path.Combine(work, "pause.tar"));
+            Directory.CreateDirectory(Path.Combine(work, "oci"));
+            HostCommand.Check("tar", "-C", Path.Combine(work, "oci"), "-xf", Path.Combine(work, "pause.tar"));
+            HostCommand.Check("skopeo", "copy", "-q", "--dest-tls-verify=false", $"oci:{work}/oci:bench", $"docker://{Host}/{repoTag}");
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
+        }
+    }
+
     /// <summary>An image of <paramref name="layers"/> layers of random data totalling <paramref name="sizeMb"/> MB.</summary>
     public Task PushRandomAsync(string repoTag, int sizeMb, int layers) =>
         BuildAsync(["random", $"{Host}/{repoTag}", sizeMb.ToString(), layers.ToString()]);

@@ -48,6 +48,8 @@ public sealed class PodNetworkTests(ITestOutputHelper output) : PodTestBase(outp
         Assert.NotEqual(new FileInfo("/proc/self/ns/mnt").LinkTarget, new FileInfo($"/proc/{pid}/ns/mnt").LinkTarget);
         Assert.Equal(NamespaceMode.Node, status.Linux.Namespaces.Options.Network);
         Assert.Equal("", status.Network.Ip);
+        // As containerd: a host-network pod resolves names as the node does.
+        Assert.Equal(File.ReadAllText("/etc/hosts"), File.ReadAllText(Path.Combine(info.GetProperty("sandboxDir").GetString()!, "hosts")));
         await StopAndRemoveAsync(id);
     }
 
@@ -63,6 +65,7 @@ public sealed class PodNetworkTests(ITestOutputHelper output) : PodTestBase(outp
             Assert.NotEqual(new FileInfo($"/proc/self/ns/{ns}").LinkTarget, new FileInfo($"/proc/{pid}/ns/{ns}").LinkTarget);
         }
         Assert.Contains("NSpid:\t" + pid + "\t1", File.ReadAllText($"/proc/{pid}/status"));
+        Assert.Contains("127.0.1.1\townns\n", File.ReadAllText(Path.Combine(info.GetProperty("sandboxDir").GetString()!, "hosts")));
         await StopAndRemoveAsync(id);
     }
 

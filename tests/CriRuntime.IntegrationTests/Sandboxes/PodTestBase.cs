@@ -16,6 +16,12 @@ public abstract class PodTestBase(ITestOutputHelper output) : IAsyncLifetime
     protected CriDaemon Daemon { get; private set; } = null!;
     protected PodNetwork Network { get; private set; } = null!;
 
+    /// <summary>The class's network takes kubelet's pod CIDR (UpdateRuntimeConfig) through the ipRanges capability.</summary>
+    protected virtual bool UsesPodCidr => false;
+
+    /// <summary>Runs before the first pod (e.g. to send kubelet's UpdateRuntimeConfig).</summary>
+    protected virtual Task OnDaemonStartedAsync() => Task.CompletedTask;
+
     public async Task InitializeAsync()
     {
         PodNetwork? network = null;
@@ -23,10 +29,11 @@ public abstract class PodTestBase(ITestOutputHelper output) : IAsyncLifetime
         {
             Pods.Configure(s);
             s.CniPluginDirs.AddRange([Path.Combine(s.Dir, "fake-cni"), "/usr/lib/cni"]);
-            network = PodNetwork.For(s);
+            network = PodNetwork.For(s, ipRanges: UsesPodCidr);
             s.ExtraToml.Append($"[runtime.handlers.missing]\npath = \"/nonexistent/oci-runtime\"\nroot = \"{s.Dir}/missing\"\n");
         });
         Network = network!;
+        await OnDaemonStartedAsync();
         // One pod first: the bridge, the daemon's lazily opened fds (inotify, process pipes) and the JIT all
         // settle, so each test's leak baseline counts only what that test does.
         var warmup = await RunAsync(Pods.Config("warmup", CgroupParent));

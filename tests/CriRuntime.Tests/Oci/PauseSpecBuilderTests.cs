@@ -75,4 +75,17 @@ public sealed class PauseSpecBuilderTests
         Assert.False(doc.RootElement.GetProperty("linux").TryGetProperty("seccomp", out _));
         Assert.Equal("network", doc.RootElement.GetProperty("linux").GetProperty("namespaces")[1].GetProperty("type").GetString());
     }
+
+    [Fact]
+    public void Build_PauseImage_RunsItsCommandAndEnvironment()
+    {
+        var builtIn = PauseSpecBuilder.Build(Input());
+        var fromImage = PauseSpecBuilder.Build(Input() with { Args = ["/pause", "-v"], Env = ["PATH=/bin", "A=b"] });
+
+        Assert.Equal(["/pause"], builtIn.Process.Args);
+        Assert.Equal(["PATH=/"], builtIn.Process.Env);
+        Assert.Equal(["/pause", "-v"], fromImage.Process.Args);
+        Assert.Equal(["PATH=/bin", "A=b"], fromImage.Process.Env);
+        Assert.True(fromImage.Root.Readonly);
+    }
 }

@@ -43,6 +43,10 @@ public sealed class RestartRecoveryTests(ITestOutputHelper output, ContainerImag
         await Task.WhenAll(pods.Select(p => StatusAsync(p.Container)).Select(async s => await AssertLogGrowsAsync((await s).LogPath)));
         var exited = await WaitExitedAsync(shortLived);
         Assert.Equal((7, "Error"), (exited.ExitCode, exited.Reason));
+        // Pod stats read the recovered pods' cgroups (ExecSync is not served yet, so exec is not checked here).
+        var stats = (await Daemon.Runtime.ListPodSandboxStatsAsync(new ListPodSandboxStatsRequest())).Stats;
+        Assert.Equal(podsBefore.Keys.Order(), stats.Select(s => s.Attributes.Id).Order());
+        Assert.All(stats, s => Assert.True(s.Linux.Cpu.UsageCoreNanoSeconds.Value > 0 && s.Linux.Memory.WorkingSetBytes.Value > 0, s.Attributes.Id));
 
         foreach (var (pod, _) in pods) await StopRemovePodAsync(pod.Id);
         Leaks().AssertSameAs(before, "daemon fds");

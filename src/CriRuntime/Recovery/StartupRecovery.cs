@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using CriRuntime.Configuration;
 using CriRuntime.Containers;
+using CriRuntime.Linux;
 using CriRuntime.Sandboxes;
 
 namespace CriRuntime.Recovery;
@@ -31,11 +32,27 @@ internal sealed partial class StartupRecovery(DaemonOptions options, SandboxInde
         _running = Task.Run(async () =>
         {
             await Task.WhenAll(containerRecovery.Completion, sandboxRecovery.Completion);
+            await MarkDeadPodsNotReadyAsync();
             var removed = clean ? 0 : await sweep.RunAsync(cgroupParents);
             LogFinished(logger, sandboxes.All.Count(), containers.All.Count(), clean ? "clean shutdown, no sweep" : $"swept, {removed} orphans removed",
                 (DateTime.UtcNow - started).TotalMilliseconds);
         }, CancellationToken.None);
         return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// A ready pod whose pause process died while the daemon was down (killed, OOM) is no longer ready: report it
+    /// NOTREADY so kubelet stops and recreates it. Its network stays until that Stop, which tears it down as usual.
+    /// </summary>
+    private async Task MarkDeadPodsNotReadyAsync()
+    {
+        foreach (var id in sandboxes.All.Where(s => s.Record.State == SandboxStates.Ready).Select(s => s.Id).ToList())
+        {
+            using var held = await sandboxes.Locks.AcquireAsync(id);
+            if (sandboxes.Get(id) is not { Record.State: SandboxStates.Ready } pod || Processes.IsAlive(pod.Record.PausePid, pod.Record.PauseStartTime)) continue;
+            sandboxes.Save(pod with { Record = pod.Record with { State = SandboxStates.NotReady } });
+            LogPauseGone(logger, id, pod.Record.PausePid);
+        }
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
@@ -62,6 +79,9 @@ internal sealed partial class StartupRecovery(DaemonOptions options, SandboxInde
     [LoggerMessage(EventId = 9010, Level = LogLevel.Information,
         Message = "startup recovery finished: {Pods} pods, {Containers} containers; {Sweep}; {Milliseconds:F0} ms after the process started")]
     private static partial void LogFinished(ILogger logger, int pods, int containers, string sweep, double milliseconds);
+
+    [LoggerMessage(EventId = 9012, Level = LogLevel.Warning, Message = "pod {Id} is not ready: its pause process {Pid} exited while the daemon was down")]
+    private static partial void LogPauseGone(ILogger logger, string id, int pid);
 
     [LoggerMessage(EventId = 9011, Level = LogLevel.Error, Message = "startup recovery failed; the next start sweeps again")]
     private static partial void LogSweepFailed(ILogger logger, Exception e);

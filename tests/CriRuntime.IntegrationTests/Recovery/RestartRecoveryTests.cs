@@ -139,4 +139,27 @@ public sealed class RestartRecoveryTests(ITestOutputHelper output, ContainerImag
         Leaks().AssertSameAs(before, "daemon fds");
         await StopRemovePodAsync(pod.Id);
     }
+
+    /// <summary>A pod whose pause died while the daemon was down is reported NOTREADY (kubelet recreates it) and removable.</summary>
+    [Fact]
+    public async Task StartAfterCrash_PauseDiedDuringDowntime_PodNotReadyAndRemovable()
+    {
+        var before = Leaks();
+        var alive = await RunNetworkPodAsync("alive");
+        var dead = await RunNetworkPodAsync("dead");
+        var info = (await Daemon.Runtime.PodSandboxStatusAsync(new PodSandboxStatusRequest { PodSandboxId = dead.Id, Verbose = true })).Info["info"];
+        var pausePid = System.Text.Json.JsonDocument.Parse(info).RootElement.GetProperty("pid").GetInt32();
+        await Daemon.KillAsync();
+        CriDaemon.Signal(pausePid, 9);
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (Directory.Exists($"/proc/{pausePid}") && DateTime.UtcNow < deadline) await Task.Delay(20);
+        await RecoverAsync();
+
+        var states = (await ListPodsAsync()).ToDictionary(p => p.Id, p => p.State);
+        Assert.Equal(PodSandboxState.SandboxReady, states[alive.Id]);
+        Assert.Equal(PodSandboxState.SandboxNotready, states[dead.Id]);
+        await StopRemovePodAsync(dead.Id);
+        await StopRemovePodAsync(alive.Id);
+        Leaks().AssertSameAs(before, "daemon fds");
+    }
 }

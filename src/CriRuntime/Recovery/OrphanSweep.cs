@@ -9,7 +9,8 @@ namespace CriRuntime.Recovery;
 /// <summary>
 /// Removes host objects that no pod or container record owns, left by a daemon that died between a host change and
 /// its record (or by an undo that failed): monitor processes, OCI runtime state, netns pins, pod dirs, bundles and
-/// their overlay mounts, writable layers, our own log dirs, exit files, attach links, cgroups. Only under our roots
+/// their overlay mounts, writable layers, our own log dirs, exit files, attach links, cgroups (under the parents our
+/// records used). Only under our roots
 /// and only names that are our 64-hex ids: another runtime's objects (same runc root, same cgroup tree) are never
 /// touched; runtime state counts as ours only when its bundle is under our run root, a conmon only when its exit dir
 /// is ours. Host-local IPAM allocations are released by CNI GC in <see cref="SandboxRecovery"/>.
@@ -36,7 +37,9 @@ internal sealed partial class OrphanSweep(DaemonOptions options, SandboxIndex sa
         var entries = dirs.SelectMany(d => IdsIn(d).Select(id => Path.Combine(d, id))).ToList();
         string[] monitorDirs = [monitor.ExitDirectory, Path.GetDirectoryName(monitor.AttachSocketPath("x"))!];
         var monitorFiles = monitorDirs.SelectMany(d => IdsIn(d).Select(id => Path.Combine(d, id))).ToList();
-        var cgroups = cgroupParents.Append("/criruntime").Distinct()
+        // Only parents our own records used: several daemons may share the default /criruntime (tests, benches), and
+        // a parent no record of ours names is not ours to sweep.
+        var cgroups = cgroupParents.Distinct()
             .SelectMany(p => Cgroups.Hierarchies().SelectMany(h => IdsIn(h + p).Select(id => p.TrimEnd('/') + "/" + id))).Distinct().ToList();
         var owned = sandboxes.All.Select(s => s.Id).Concat(containers.All.Select(c => c.Id)).ToHashSet(StringComparer.Ordinal);
 

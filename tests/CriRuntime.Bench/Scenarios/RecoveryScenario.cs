@@ -30,6 +30,9 @@ internal static partial class RecoveryScenario
             await Parallel.ForEachAsync(Enumerable.Range(0, pods), new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (i, ct) =>
             {
                 var pod = CriConfigs.Pod(settings, $"recovery-{i}");
+                // A cgroup parent of its own: the sweep after the SIGKILL looks under the parents its records use,
+                // and the default /criruntime may hold another daemon's pods on this machine.
+                pod.Linux.CgroupParent = "/criruntime-bench-recovery";
                 var podId = (await runtime.RunPodSandboxAsync(new RunPodSandboxRequest { Config = pod }, cancellationToken: ct)).PodSandboxId;
                 lock (ids) ids.Add(podId);
                 var id = (await runtime.CreateContainerAsync(new CreateContainerRequest

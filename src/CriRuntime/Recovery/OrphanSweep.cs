@@ -35,7 +35,8 @@ internal sealed partial class OrphanSweep(DaemonOptions options, SandboxIndex sa
             Path.Combine(options.Root, "storage", "containers"), Path.Combine(options.Root, "logs"),
         ];
         var entries = dirs.SelectMany(d => IdsIn(d).Select(id => Path.Combine(d, id))).ToList();
-        string[] monitorDirs = [monitor.ExitDirectory, Path.GetDirectoryName(monitor.AttachSocketPath("x"))!];
+        // Attach links are <socket dir>/<id>, the socket itself <socket dir>/<id>/attach.
+        string[] monitorDirs = [monitor.ExitDirectory, Path.GetDirectoryName(Path.GetDirectoryName(monitor.AttachSocketPath(new string('0', 64))))!];
         var monitorFiles = monitorDirs.SelectMany(d => IdsIn(d).Select(id => Path.Combine(d, id))).ToList();
         // Only parents our own records used: several daemons may share the default /criruntime (tests, benches), and
         // a parent no record of ours names is not ours to sweep.

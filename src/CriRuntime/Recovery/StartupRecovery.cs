@@ -25,7 +25,7 @@ internal sealed partial class StartupRecovery(DaemonOptions options, SandboxInde
         var started = Process.GetCurrentProcess().StartTime.ToUniversalTime();
         var clean = File.Exists(Marker);
         // Gone before anything changes: a crash from here on must make the next start sweep.
-        File.Delete(Marker);
+        if (File.Exists(Marker)) File.Delete(Marker);
         // Read now, before the undo deletes the records of unfinished objects whose cgroups may remain.
         var cgroupParents = sandboxes.All.Select(s => s.Record.CgroupsPath).Concat(containers.All.Select(c => c.Record.CgroupsPath))
             .Select(p => Path.GetDirectoryName(p) ?? "/").Where(p => p.Length > 1).Distinct().ToList();

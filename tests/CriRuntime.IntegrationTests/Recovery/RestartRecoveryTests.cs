@@ -85,7 +85,7 @@ public sealed class RestartRecoveryTests(ITestOutputHelper output, ContainerImag
         var orphanPaths = new[]
         {
             pin, Path.Combine(s.RunRoot, "sandboxes", orphan), bundle, Path.Combine(s.Root, "storage", "containers", orphan),
-            Path.Combine(s.RunRoot, "exits", orphan), Path.Combine(s.Root, "logs", orphan),
+            Path.Combine(s.RunRoot, "exits", orphan), Path.Combine(s.Root, "logs", orphan), Path.Combine(s.RunRoot, "attach", orphan),
         };
         // A live pod gives the sweep our cgroup parent to look under.
         var pod = await RunNetworkPodAsync("owner");
@@ -99,13 +99,14 @@ public sealed class RestartRecoveryTests(ITestOutputHelper output, ContainerImag
         Directory.CreateDirectory(Path.Combine(s.Root, "storage", "containers", orphan, "upper"));
         File.WriteAllText(Path.Combine(s.RunRoot, "exits", orphan), "0");
         Directory.CreateDirectory(Path.Combine(s.Root, "logs", orphan));
+        File.CreateSymbolicLink(Path.Combine(s.RunRoot, "attach", orphan), bundle); // as conmon links it
         File.WriteAllText(notOurs, "");
         Directory.CreateDirectory(cgroup);
 
         await Daemon.KillAsync();
         await RecoverAsync();
 
-        Assert.All(orphanPaths, p => Assert.False(Path.Exists(p), p + " survived the sweep"));
+        Assert.All(orphanPaths, p => Assert.False(Path.Exists(p) || new FileInfo(p).LinkTarget is not null, p + " survived the sweep"));
         Assert.False(Directory.Exists(cgroup));
         Assert.True(File.Exists(notOurs));
         File.Delete(notOurs);

@@ -23,10 +23,11 @@ internal sealed partial class RuntimeGrpcService
     private readonly Sandboxes.PodResources _podResources;
     private readonly PodCidr _podCidr;
     private readonly HandlerFeatures _handlerFeatures;
+    private readonly Streaming.ContainerStreaming _streaming;
 
     public RuntimeGrpcService(DaemonOptions options, RuntimeReadiness readiness, ContainerEventBus events, IHostApplicationLifetime lifetime,
         Sandboxes.SandboxService sandboxes, Containers.ContainerService containers, Stats.PodStats podStats, Sandboxes.PodResources podResources, PodCidr podCidr,
-        HandlerFeatures handlerFeatures)
+        HandlerFeatures handlerFeatures, Streaming.ContainerStreaming streaming)
     {
         _options = options;
         _readiness = readiness;
@@ -38,6 +39,7 @@ internal sealed partial class RuntimeGrpcService
         _podResources = podResources;
         _podCidr = podCidr;
         _handlerFeatures = handlerFeatures;
+        _streaming = streaming;
     }
 
     public override Task<VersionResponse> Version(VersionRequest request, ServerCallContext context) =>

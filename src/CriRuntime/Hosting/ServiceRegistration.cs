@@ -71,12 +71,14 @@ internal static class ServiceRegistration
         services.AddSingleton<HandlerFeatures>();
         services.AddSingleton(sp => new StreamingTokens(TimeProvider.System, StreamingTokens.DefaultLifetime));
         services.AddSingleton<IExecBackend, OciExecBackend>();
+        services.AddSingleton<IAttachBackend, MonitorAttachBackend>();
         services.AddSingleton<IPortDialer, NetnsPortDialer>();
         services.AddSingleton(options.Api);
         services.AddSingleton<StreamingServer>();
         services.AddHostedService(sp => sp.GetRequiredService<StreamingServer>());
         services.AddSingleton<StreamingService>();
         services.AddSingleton<ExecSyncRunner>();
+        services.AddSingleton<ContainerStreaming>();
     }
 
     public static void MapCriRuntime(this WebApplication app)

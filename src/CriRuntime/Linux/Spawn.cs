@@ -27,9 +27,10 @@ internal static unsafe partial class Spawn
 
     /// <summary>
     /// Starts <paramref name="path"/> in a new session with default signal dispositions (the daemon ignores
-    /// SIGPIPE), stdio on /dev/null and <paramref name="fds"/> dup'ed to 3, 4, ... in order. Returns its pid.
+    /// SIGPIPE), stdio on /dev/null (or all three on <paramref name="stdio"/>, e.g. a pty slave) and
+    /// <paramref name="fds"/> dup'ed to 3, 4, ... in order. Returns its pid.
     /// </summary>
-    public static int Start(string path, IReadOnlyList<string> argv, IReadOnlyList<string> env, IReadOnlyList<int> fds)
+    public static int Start(string path, IReadOnlyList<string> argv, IReadOnlyList<string> env, IReadOnlyList<int> fds, int stdio = -1)
     {
         var actions = stackalloc byte[256];
         var attr = stackalloc byte[512];
@@ -41,7 +42,9 @@ internal static unsafe partial class Spawn
         {
             for (var target = 0; target < 3; target++)
             {
-                Check(Native.posix_spawn_file_actions_addopen(actions, target, "/dev/null", O_RDWR, 0), "addopen");
+                Check(stdio >= 0
+                    ? Native.posix_spawn_file_actions_adddup2(actions, stdio, target)
+                    : Native.posix_spawn_file_actions_addopen(actions, target, "/dev/null", O_RDWR, 0), "addopen");
             }
             for (var i = 0; i < fds.Count; i++)
             {

@@ -111,6 +111,20 @@ internal sealed partial class ConmonMonitor(DaemonOptions options, ILogger<Conmo
         }
     }
 
+    /// <summary>
+    /// conmon's control fifo: type 1 is a resize, "1 height width" (CRI-O's ResizeTerminal). Opened without
+    /// blocking: if conmon is gone nobody reads the fifo, and a resize must not wait for a reader forever.
+    /// </summary>
+    public Task ResizeTerminalAsync(string id, string bundlePath, ushort width, ushort height, CancellationToken cancellationToken)
+    {
+        var ctl = Path.Combine(bundlePath, "ctl");
+        if (!File.Exists(ctl) || !Fifo.TryWrite(ctl, System.Text.Encoding.ASCII.GetBytes($"1 {height} {width}\n")))
+        {
+            throw new FailedPreconditionException($"container {id}: its monitor does not read its control fifo");
+        }
+        return Task.CompletedTask;
+    }
+
     public string AttachSocketPath(string id) => Path.Combine(SocketDirectory, id, "attach");
 
     public void Cleanup(string id)

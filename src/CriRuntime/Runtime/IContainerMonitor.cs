@@ -32,6 +32,9 @@ internal interface IContainerMonitor
     /// <summary>Makes the monitor reopen the container's log file (kubelet rotated it); returns once it has.</summary>
     Task ReopenLogAsync(string id, string bundlePath, string logPath, CancellationToken cancellationToken);
 
+    /// <summary>Sets the window size of the container's terminal (a container created with a TTY).</summary>
+    Task ResizeTerminalAsync(string id, string bundlePath, ushort width, ushort height, CancellationToken cancellationToken);
+
     /// <summary>The unix socket that attaches to the container's stdio.</summary>
     string AttachSocketPath(string id);
 

@@ -3,7 +3,7 @@ using CriRuntime.Errors;
 
 namespace CriRuntime.Streaming;
 
-/// <summary>The result of ExecSync: output each capped at <see cref="ExecSyncRunner.MaxOutput"/> bytes.</summary>
+/// <summary>The result of ExecSync: stdout then stderr, together at most <see cref="ExecSyncRunner.MaxResponseOutput"/> bytes.</summary>
 internal sealed record ExecSyncResult(byte[] Stdout, byte[] Stderr, int ExitCode, bool StdoutTruncated, bool StderrTruncated);
 
 /// <summary>
@@ -15,6 +15,13 @@ internal sealed record ExecSyncResult(byte[] Stdout, byte[] Stderr, int ExitCode
 internal sealed class ExecSyncRunner(DaemonOptions options)
 {
     public const int MaxOutput = 16 * 1024 * 1024;
+
+    /// <summary>
+    /// What one ExecSyncResponse carries: kubelet (and crictl) receive at most 16 MiB per message, and so do we
+    /// send, so stdout and stderr together leave room for the response's framing. Stdout is kept first, as in a
+    /// combined output; containerd caps each stream at 16 MiB and then fails the whole call with RESOURCE_EXHAUSTED.
+    /// </summary>
+    public const int MaxResponseOutput = MaxOutput - 16 * 1024;
     private static readonly TimeSpan DrainGrace = TimeSpan.FromSeconds(2);
 
     /// <param name="timeout">Zero or less: no timeout (CRI: timeout 0 means forever).</param>
@@ -37,7 +44,9 @@ internal sealed class ExecSyncRunner(DaemonOptions options)
         cancellationToken.ThrowIfCancellationRequested();
         if (deadline.IsCancellationRequested) throw new DeadlineExceededException($"ExecSync {string.Join(' ', command)} in {container.Id}: timed out after {timeout.TotalSeconds:0.###}s; the process was killed");
         if (exec.RuntimeError() is { } error) throw new OperationFailedException($"ExecSync in {container.Id}: {error}");
-        return new ExecSyncResult(stdout.ToArray(), stderr.ToArray(), exec.ExitCode, stdout.Truncated, stderr.Truncated);
+        var kept = stdout.ToArray(MaxResponseOutput);
+        var keptErrors = stderr.ToArray(MaxResponseOutput - kept.Length);
+        return new ExecSyncResult(kept, keptErrors, exec.ExitCode, stdout.Truncated || kept.Length < stdout.Length, stderr.Truncated || keptErrors.Length < stderr.Length);
     }
 
     private sealed class CappedBuffer(int cap)
@@ -64,6 +73,8 @@ internal sealed class ExecSyncRunner(DaemonOptions options)
             }
         }
 
-        public byte[] ToArray() => _kept.ToArray();
+        public long Length => _kept.Length;
+
+        public byte[] ToArray(int max) => _kept.Length <= max ? _kept.ToArray() : _kept.GetBuffer().AsSpan(0, max).ToArray();
     }
 }

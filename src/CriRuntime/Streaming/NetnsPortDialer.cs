@@ -10,7 +10,10 @@ internal sealed class NetnsPortDialer : IPortDialer
 {
     public async Task<Socket> DialAsync(string networkNamespacePath, int port, CancellationToken cancellationToken)
     {
-        var socket = await NetworkNamespaceSocket.CreateAsync(networkNamespacePath, AddressFamily.InterNetwork);
+        // "" is a host-network pod: its loopback is the host's.
+        var socket = networkNamespacePath.Length == 0
+            ? new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp)
+            : await NetworkNamespaceSocket.CreateAsync(networkNamespacePath, AddressFamily.InterNetwork);
         try
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

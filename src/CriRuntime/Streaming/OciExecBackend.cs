@@ -18,12 +18,44 @@ internal sealed class OciExecBackend(DaemonOptions options) : IExecBackend
 
     public async Task<CommandOutcome> ExecAsync(ExecSpec spec, RemoteCommandStreams streams, CancellationToken cancellationToken)
     {
+        if (spec.Tty && HostConsoleExec.IsNeededFor(spec.Container.Runtime.Path)) return await ExecWithHostConsoleAsync(spec, streams, cancellationToken);
         using var exec = RuntimeExecProcess.Start(WorkRoot, spec.Container, spec.Command, spec.Tty);
         using var kill = cancellationToken.Register(exec.Kill);
         using var copies = new CancellationTokenSource();
         var tasks = spec.Tty ? await StartTtyCopiesAsync(exec, streams, copies.Token, cancellationToken) : StartPipeCopies(exec, streams, copies.Token);
         await exec.Process.WaitForExitAsync(CancellationToken.None);
         await DrainAsync(tasks, copies);
+        cancellationToken.ThrowIfCancellationRequested();
+        return exec.RuntimeError() is { } error ? CommandOutcome.Failed($"exec in container {spec.Container.Id}: {error}") : new CommandOutcome(exec.ExitCode);
+    }
+
+    private async Task<CommandOutcome> ExecWithHostConsoleAsync(ExecSpec spec, RemoteCommandStreams streams, CancellationToken cancellationToken)
+    {
+        using var exec = HostConsoleExec.Start(WorkRoot, spec.Container, spec.Command);
+        using var kill = cancellationToken.Register(exec.Kill);
+        using var copies = new CancellationTokenSource();
+        var terminal = new FileStream(exec.Master, FileAccess.ReadWrite, bufferSize: 0, isAsync: false);
+        var output = Copy(terminal, streams.Stdout, copies.Token);
+        _ = Copy(streams.Stdin, terminal, copies.Token);
+        if (streams.Resize is { } resize)
+        {
+            _ = Task.Run(async () =>
+            {
+                await foreach (var size in resize.ReadAllAsync(copies.Token))
+                {
+                    try
+                    {
+                        exec.Resize(size);
+                    }
+                    catch (LinuxException)
+                    {
+                    }
+                }
+            }, CancellationToken.None);
+        }
+        await exec.Exited;
+        await DrainAsync([output], copies);
+        await copies.CancelAsync();
         cancellationToken.ThrowIfCancellationRequested();
         return exec.RuntimeError() is { } error ? CommandOutcome.Failed($"exec in container {spec.Container.Id}: {error}") : new CommandOutcome(exec.ExitCode);
     }

@@ -25,18 +25,13 @@ internal sealed class RuntimeExecProcess : IDisposable
 
     public Process Process { get; }
     public ConsoleSocket? Console { get; }
-    private string PidFile => Path.Combine(_dir, "pid");
-    private string LogFile => Path.Combine(_dir, "log.json");
 
     public static RuntimeExecProcess Start(string workRoot, ContainerTarget container, IReadOnlyList<string> command, bool tty)
     {
-        Directory.CreateDirectory(workRoot);
-        var dir = Path.Combine(workRoot, Convert.ToHexString(RandomNumberGenerator.GetBytes(8)).ToLowerInvariant());
-        Directory.CreateDirectory(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var dir = CreateWorkDir(workRoot, container, command, tty);
         ConsoleSocket? console = null;
         try
         {
-            File.WriteAllText(Path.Combine(dir, "process.json"), ProcessJson(container.ProcessJson, command, tty));
             var start = new ProcessStartInfo(container.Runtime.Path)
             {
                 RedirectStandardInput = true,
@@ -44,18 +39,8 @@ internal sealed class RuntimeExecProcess : IDisposable
                 RedirectStandardError = true,
                 UseShellExecute = false,
             };
-            foreach (var a in new[] { "--root", container.Runtime.Root, "--log", Path.Combine(dir, "log.json"), "--log-format", "json", "exec", "--process", Path.Combine(dir, "process.json"), "--pid-file", Path.Combine(dir, "pid") })
-            {
-                start.ArgumentList.Add(a);
-            }
-            if (tty)
-            {
-                console = new ConsoleSocket(Path.Combine(dir, "console.sock"));
-                start.ArgumentList.Add("--tty");
-                start.ArgumentList.Add("--console-socket");
-                start.ArgumentList.Add(console.Path);
-            }
-            start.ArgumentList.Add(container.Id);
+            if (tty) console = new ConsoleSocket(Path.Combine(dir, "console.sock"));
+            foreach (var a in Arguments(dir, container, tty, console?.Path)) start.ArgumentList.Add(a);
             var process = Process.Start(start) ?? throw new IOException($"cannot start {container.Runtime.Path}");
             return new RuntimeExecProcess(dir, process, console);
         }
@@ -65,6 +50,35 @@ internal sealed class RuntimeExecProcess : IDisposable
             Directory.Delete(dir, recursive: true);
             throw;
         }
+    }
+
+    /// <summary>A private directory with the exec's process.json (the runtime's pid file and log go there too).</summary>
+    internal static string CreateWorkDir(string workRoot, ContainerTarget container, IReadOnlyList<string> command, bool tty)
+    {
+        Directory.CreateDirectory(workRoot);
+        var dir = Path.Combine(workRoot, Convert.ToHexString(RandomNumberGenerator.GetBytes(8)).ToLowerInvariant());
+        Directory.CreateDirectory(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        try
+        {
+            File.WriteAllText(Path.Combine(dir, "process.json"), ProcessJson(container.ProcessJson, command, tty));
+            return dir;
+        }
+        catch
+        {
+            Directory.Delete(dir, recursive: true);
+            throw;
+        }
+    }
+
+    /// <summary>argv after the runtime's path: <c>--root R --log F --log-format json exec --process P --pid-file PID [--tty [--console-socket S]] ID</c>.</summary>
+    internal static List<string> Arguments(string dir, ContainerTarget container, bool tty, string? consoleSocket)
+    {
+        List<string> args = ["--root", container.Runtime.Root, "--log", Path.Combine(dir, "log.json"), "--log-format", "json", "exec",
+            "--process", Path.Combine(dir, "process.json"), "--pid-file", Path.Combine(dir, "pid")];
+        if (tty) args.Add("--tty");
+        if (consoleSocket is not null) args.AddRange(["--console-socket", consoleSocket]);
+        args.Add(container.Id);
+        return args;
     }
 
     internal static string ProcessJson(string template, IReadOnlyList<string> command, bool tty)
@@ -80,28 +94,36 @@ internal sealed class RuntimeExecProcess : IDisposable
     }
 
     /// <summary>The exec'd process's host pid, once the runtime has written it.</summary>
-    public int? ExecPid =>
-        File.Exists(PidFile) && int.TryParse(File.ReadAllText(PidFile).Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) ? pid : null;
+    public int? ExecPid => ReadExecPid(_dir);
 
     /// <summary>Exit status in the shell convention (128+N for signal N), as runc and our launcher report it.</summary>
     public int ExitCode => Process.ExitCode;
 
     /// <summary>The runtime's own error, when the exec never started (no pid file was written).</summary>
-    public string? RuntimeError()
+    public string? RuntimeError() => ExecPid is not null ? null : ReadRuntimeError(_dir, Process.StartInfo.FileName, Process.ExitCode);
+
+    internal static int? ReadExecPid(string dir)
     {
-        if (ExecPid is not null) return null;
+        var file = Path.Combine(dir, "pid");
+        return File.Exists(file) && int.TryParse(File.ReadAllText(file).Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) ? pid : null;
+    }
+
+    /// <summary>The last error the runtime logged (json log), else a generic message with its exit status.</summary>
+    internal static string ReadRuntimeError(string dir, string runtimePath, int status)
+    {
+        var log = Path.Combine(dir, "log.json");
         try
         {
-            var lines = File.Exists(LogFile) ? File.ReadAllLines(LogFile) : [];
+            var lines = File.Exists(log) ? File.ReadAllLines(log) : [];
             foreach (var line in lines.Reverse())
             {
-                if (JsonNode.Parse(line) is JsonObject o && (string?)o["level"] == "error") return (string?)o["msg"];
+                if (JsonNode.Parse(line) is JsonObject o && (string?)o["level"] == "error") return (string?)o["msg"] ?? "";
             }
         }
         catch (Exception e) when (e is IOException or System.Text.Json.JsonException)
         {
         }
-        return $"{Path.GetFileName(Process.StartInfo.FileName)} exec failed with status {Process.ExitCode}";
+        return $"{Path.GetFileName(runtimePath)} exec failed with status {status}";
     }
 
     public void Kill()

@@ -9,10 +9,12 @@ internal sealed record ContainerTarget(string Id, RuntimeHandlerOptions Runtime,
 /// <summary>CRI ExecRequest, resolved: run <paramref name="Command"/> in the container.</summary>
 internal sealed record ExecSpec(ContainerTarget Container, IReadOnlyList<string> Command, bool Tty, bool Stdin, bool Stdout, bool Stderr);
 
-/// <summary>CRI AttachRequest, resolved: the monitor's attach socket of a running container.</summary>
-internal sealed record AttachSpec(string ContainerId, string AttachSocketPath, bool Tty, bool Stdin, bool Stdout, bool Stderr);
+/// <summary>CRI AttachRequest, resolved: the monitor's attach socket of a running container and its bundle (where
+/// the monitor's control fifo takes resize messages).</summary>
+internal sealed record AttachSpec(string ContainerId, string AttachSocketPath, string BundleDir, bool Tty, bool Stdin, bool Stdout, bool Stderr, bool StdinOnce = false);
 
-/// <summary>CRI PortForwardRequest, resolved: the pod's network namespace (a path such as /run/criruntime/netns/ID).</summary>
+/// <summary>CRI PortForwardRequest, resolved: the pod's network namespace (a path such as /run/criruntime/netns/ID),
+/// or "" for a host-network pod, whose ports are the host's loopback ports.</summary>
 internal sealed record PortForwardSpec(string PodSandboxId, string NetworkNamespacePath, IReadOnlyList<int> Ports);
 
 /// <summary>A terminal size from the resize stream/channel.</summary>

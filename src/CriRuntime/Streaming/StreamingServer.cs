@@ -12,7 +12,7 @@ namespace CriRuntime.Streaming;
 /// /attach/{token}, /portforward/{token}. A request with an unknown, used or expired token gets 404.
 /// Kept apart from the CRI socket's app so its limits and lifetime are its own; started as a hosted service.
 /// </summary>
-internal sealed partial class StreamingServer(ApiOptions options, StreamingTokens tokens, IExecBackend exec, IPortDialer dialer, ILogger<StreamingServer> logger)
+internal sealed partial class StreamingServer(ApiOptions options, StreamingTokens tokens, IExecBackend exec, IAttachBackend attach, IPortDialer dialer, ILogger<StreamingServer> logger)
     : IHostedService, IAsyncDisposable
 {
     private WebApplication? _app;
@@ -52,13 +52,17 @@ internal sealed partial class StreamingServer(ApiOptions options, StreamingToken
         var request = parts[0] switch
         {
             "exec" => (object?)tokens.Take<ExecSpec>(parts[1]),
+            "attach" => tokens.Take<AttachSpec>(parts[1]),
             "portforward" => tokens.Take<PortForwardSpec>(parts[1]),
             _ => null,
         };
         switch (request)
         {
             case ExecSpec spec:
-                await ServeExecAsync(context, spec);
+                await ServeRemoteCommandAsync(context, (io, ct) => exec.ExecAsync(spec, io, ct), spec.Tty, spec.Stdin, spec.Stdout, spec.Stderr, spec.Command);
+                break;
+            case AttachSpec spec:
+                await ServeRemoteCommandAsync(context, (io, ct) => attach.AttachAsync(spec, io, ct), spec.Tty, spec.Stdin, spec.Stdout, spec.Stderr, null);
                 break;
             case PortForwardSpec spec:
                 await ServePortForwardAsync(context, spec);
@@ -69,9 +73,10 @@ internal sealed partial class StreamingServer(ApiOptions options, StreamingToken
         }
     }
 
-    private async Task ServeExecAsync(HttpContext context, ExecSpec spec)
+    /// <summary>Exec and attach: the same remotecommand protocols, a different backend behind them.</summary>
+    private async Task ServeRemoteCommandAsync(HttpContext context, Func<RemoteCommandStreams, CancellationToken, Task<CommandOutcome>> run,
+        bool tty, bool stdin, bool stdout, bool stderr, IReadOnlyList<string>? command)
     {
-        Task<CommandOutcome> Run(RemoteCommandStreams io, CancellationToken ct) => exec.ExecAsync(spec, io, ct);
         if (context.WebSockets.IsWebSocketRequest)
         {
             var protocol = Negotiate(context.WebSockets.WebSocketRequestedProtocols, WebSocketRemoteCommand.Protocols);
@@ -81,13 +86,13 @@ internal sealed partial class StreamingServer(ApiOptions options, StreamingToken
                 return;
             }
             using var socket = await context.WebSockets.AcceptWebSocketAsync(protocol);
-            await WebSocketRemoteCommand.ServeAsync(socket, protocol, spec.Tty, spec.Stdin, spec.Stdout, spec.Stderr, Run, spec.Command, options.StreamIdleTimeout, context.RequestAborted);
+            await WebSocketRemoteCommand.ServeAsync(socket, protocol, tty, stdin, stdout, stderr, run, command, options.StreamIdleTimeout, context.RequestAborted);
             return;
         }
         await using var spdy = await UpgradeSpdyAsync(context, SpdyRemoteCommand.Protocols);
         if (spdy is null) return;
         var reader = spdy.Connection.RunAsync(context.RequestAborted);
-        await SpdyRemoteCommand.ServeAsync(spdy.Connection, spdy.Protocol, spec.Tty, spec.Stdin, spec.Stdout, spec.Stderr, Run, spec.Command, context.RequestAborted);
+        await SpdyRemoteCommand.ServeAsync(spdy.Connection, spdy.Protocol, tty, stdin, stdout, stderr, run, command, context.RequestAborted);
         await spdy.Connection.DisposeAsync();
         await reader;
     }
@@ -167,6 +172,6 @@ internal sealed partial class StreamingServer(ApiOptions options, StreamingToken
         public ValueTask DisposeAsync() => Connection.DisposeAsync();
     }
 
-    [LoggerMessage(EventId = 700, Level = LogLevel.Information, Message = "streaming server (exec, port-forward) on {Url}")]
+    [LoggerMessage(EventId = 700, Level = LogLevel.Information, Message = "streaming server (exec, attach, port-forward) on {Url}")]
     private static partial void LogListening(ILogger logger, string url);
 }

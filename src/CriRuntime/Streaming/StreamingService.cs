@@ -11,23 +11,31 @@ internal sealed class StreamingService(StreamingServer server, StreamingTokens t
 {
     public string CreateExecUrl(ExecSpec spec)
     {
-        if (spec.Command.Count == 0) throw new InvalidArgumentException("Exec: cmd is empty");
-        if (!spec.Stdin && !spec.Stdout && !spec.Stderr) throw new InvalidArgumentException("Exec: one of stdin, stdout or stderr must be set");
-        // kubelet: a TTY merges stderr into stdout, so asking for both is a client error.
-        if (spec.Tty && spec.Stderr) throw new InvalidArgumentException("Exec: tty and stderr cannot both be true");
+        Validate(spec.Command, spec.Tty, spec.Stdin, spec.Stdout, spec.Stderr);
         return Url("exec", tokens.Add(spec));
+    }
+
+    /// <summary>The checks of an ExecRequest's shape, before anything is looked up.</summary>
+    public void Validate(IReadOnlyList<string> command, bool tty, bool stdin, bool stdout, bool stderr)
+    {
+        if (command.Count == 0) throw new InvalidArgumentException("Exec: cmd is empty");
+        if (!stdin && !stdout && !stderr) throw new InvalidArgumentException("Exec: one of stdin, stdout or stderr must be set");
+        // CRI: a TTY merges stderr into stdout, so asking for both is a client error (kubelet refuses it too).
+        if (tty && stderr) throw new InvalidArgumentException("Exec: tty and stderr cannot both be true");
     }
 
     public string CreatePortForwardUrl(PortForwardSpec spec)
     {
         if (spec.Ports.Any(p => p is < 1 or > 65535)) throw new InvalidArgumentException("PortForward: a port is out of range 1-65535");
-        if (string.IsNullOrEmpty(spec.NetworkNamespacePath)) throw new FailedPreconditionException($"PortForward: pod {spec.PodSandboxId} has no network namespace");
         return Url("portforward", tokens.Add(spec));
     }
 
-    /// <summary>Attach needs the monitor's attach socket, which arrives with containers (issue 6).</summary>
-    public string CreateAttachUrl(AttachSpec spec) =>
-        throw new UnimplementedException($"Attach to {spec.ContainerId}: not implemented yet (needs the container monitor's attach socket)");
+    public string CreateAttachUrl(AttachSpec spec)
+    {
+        if (!spec.Stdin && !spec.Stdout && !spec.Stderr) throw new InvalidArgumentException("Attach: one of stdin, stdout or stderr must be set");
+        if (spec.Tty && spec.Stderr) throw new InvalidArgumentException("Attach: tty and stderr cannot both be true");
+        return Url("attach", tokens.Add(spec));
+    }
 
     private string Url(string kind, string token)
     {

@@ -9,9 +9,9 @@ namespace CriRuntime.IntegrationTests.Streaming;
 
 /// <summary>
 /// The streaming server in-process, against real containers run by criruntime-launch; clients speak SPDY and
-/// WebSocket as kubectl/crictl do. (The CRI Exec/PortForward RPCs arrive with containers; this covers the rest.)
+/// WebSocket as kubectl/crictl do: the protocol details. The CRI RPCs on daemon containers are StreamingRpcTests.
+/// Runs alone: its leak checks count the test process's children and fds.
 /// </summary>
-/// <summary>Runs alone: its leak checks count the test process's children and fds.</summary>
 [CollectionDefinition("streaming", DisableParallelization = true)]
 public sealed class StreamingCollection;
 
@@ -29,7 +29,7 @@ public sealed class StreamingServerTests : IAsyncLifetime
         _container = await TestContainer.StartAsync("mkdir -p /www; echo hello-from-pod > /www/index.html; exec httpd -f -p 127.0.0.1:8080 -h /www");
         _options = new DaemonOptions { RunRoot = Path.Combine(_container.WorkDir, "run"), Api = new ApiOptions { StreamPort = 0, StreamIdleTimeout = TimeSpan.FromSeconds(30) } };
         _tokens = new StreamingTokens(TimeProvider.System, StreamingTokens.DefaultLifetime);
-        _server = new StreamingServer(_options.Api, _tokens, new OciExecBackend(_options), new NetnsPortDialer(), NullLogger<StreamingServer>.Instance);
+        _server = new StreamingServer(_options.Api, _tokens, new OciExecBackend(_options), new MonitorAttachBackend(new CriRuntime.Runtime.ConmonMonitor(_options, NullLogger<CriRuntime.Runtime.ConmonMonitor>.Instance)), new NetnsPortDialer(), NullLogger<StreamingServer>.Instance);
         await _server.StartAsync(CancellationToken.None);
         _service = new StreamingService(_server, _tokens);
     }
@@ -121,7 +121,7 @@ public sealed class StreamingServerTests : IAsyncLifetime
     {
         var time = new ManualTime();
         var tokens = new StreamingTokens(time, TimeSpan.FromMinutes(1));
-        await using var server = new StreamingServer(_options.Api, tokens, new OciExecBackend(_options), new NetnsPortDialer(), NullLogger<StreamingServer>.Instance);
+        await using var server = new StreamingServer(_options.Api, tokens, new OciExecBackend(_options), new MonitorAttachBackend(new CriRuntime.Runtime.ConmonMonitor(_options, NullLogger<CriRuntime.Runtime.ConmonMonitor>.Instance)), new NetnsPortDialer(), NullLogger<StreamingServer>.Instance);
         await server.StartAsync(CancellationToken.None);
         var url = new StreamingService(server, tokens).CreateExecUrl(new ExecSpec(_container.Target, ["true"], false, false, true, true));
         time.Advance(TimeSpan.FromSeconds(61));
@@ -148,7 +148,7 @@ public sealed class StreamingServerTests : IAsyncLifetime
     public async Task ExecWebSocket_IdleTimeout_SessionClosedAndProcessKilled()
     {
         var api = _options.Api with { StreamIdleTimeout = TimeSpan.FromSeconds(1) };
-        await using var server = new StreamingServer(api, _tokens, new OciExecBackend(_options), new NetnsPortDialer(), NullLogger<StreamingServer>.Instance);
+        await using var server = new StreamingServer(api, _tokens, new OciExecBackend(_options), new MonitorAttachBackend(new CriRuntime.Runtime.ConmonMonitor(_options, NullLogger<CriRuntime.Runtime.ConmonMonitor>.Instance)), new NetnsPortDialer(), NullLogger<StreamingServer>.Instance);
         await server.StartAsync(CancellationToken.None);
         var marker = $"sleep 4{Random.Shared.Next(10, 99)}";
         var url = new StreamingService(server, _tokens).CreateExecUrl(new ExecSpec(_container.Target, ["sh", "-c", marker], false, true, true, true));
@@ -283,9 +283,11 @@ public sealed class StreamingServerTests : IAsyncLifetime
     public async Task ExecSync_HugeOutput_CappedAt16MiB()
     {
         var r = await new ExecSyncRunner(_options).RunAsync(_container.Target, ["sh", "-c", "head -c 20000000 /dev/zero; echo done >&2"], TimeSpan.FromSeconds(60), CancellationToken.None);
-        Assert.Equal(ExecSyncRunner.MaxOutput, r.Stdout.Length);
+        Assert.Equal(ExecSyncRunner.MaxResponseOutput, r.Stdout.Length);
         Assert.True(r.StdoutTruncated);
-        Assert.Equal("done\n", Encoding.UTF8.GetString(r.Stderr));
+        // Stdout filled the response; stderr had no room left.
+        Assert.Empty(r.Stderr);
+        Assert.True(r.StderrTruncated);
         Assert.Equal(0, r.ExitCode);
     }
 

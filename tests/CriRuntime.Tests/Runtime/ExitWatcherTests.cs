@@ -18,6 +18,8 @@ public sealed class ExitWatcherTests : IDisposable
         public Task ReopenLogAsync(string id, string bundlePath, string logPath, CancellationToken cancellationToken) =>
             throw new NotSupportedException();
 
+        public Task ResizeTerminalAsync(string id, string bundlePath, ushort width, ushort height, CancellationToken cancellationToken) => throw new NotSupportedException();
+
         public string AttachSocketPath(string id) => throw new NotSupportedException();
 
         public void Cleanup(string id)

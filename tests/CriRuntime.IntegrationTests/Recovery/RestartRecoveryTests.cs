@@ -43,7 +43,13 @@ public sealed class RestartRecoveryTests(ITestOutputHelper output, ContainerImag
         await Task.WhenAll(pods.Select(p => StatusAsync(p.Container)).Select(async s => await AssertLogGrowsAsync((await s).LogPath)));
         var exited = await WaitExitedAsync(shortLived);
         Assert.Equal((7, "Error"), (exited.ExitCode, exited.Reason));
-        // Pod stats read the recovered pods' cgroups (ExecSync is not served yet, so exec is not checked here).
+        // Exec reaches every recovered container; pod stats read the recovered pods' cgroups.
+        await Task.WhenAll(pods.Select(async p =>
+        {
+            var exec = await Daemon.Runtime.ExecSyncAsync(new ExecSyncRequest { ContainerId = p.Container, Cmd = { "cat", "/proc/1/comm" }, Timeout = 20 });
+            Assert.Equal(0, exec.ExitCode);
+            Assert.False(exec.Stdout.IsEmpty, "ExecSync in " + p.Container + " printed nothing");
+        }));
         var stats = (await Daemon.Runtime.ListPodSandboxStatsAsync(new ListPodSandboxStatsRequest())).Stats;
         Assert.Equal(podsBefore.Keys.Order(), stats.Select(s => s.Attributes.Id).Order());
         Assert.All(stats, s => Assert.True(s.Linux.Cpu.UsageCoreNanoSeconds.Value > 0 && s.Linux.Memory.WorkingSetBytes.Value > 0, s.Attributes.Id));

@@ -193,7 +193,9 @@ internal sealed partial class ContainerService
             {
                 State = ContainerStates.Exited,
                 ExitCode = code,
-                FinishedAt = (new DateTimeOffset(finished) - DateTimeOffset.UnixEpoch).Ticks * 100,
+                // A process that exits at once can write its exit file (coarse fs clock) before StartContainer took
+                // its start time: kubelet expects finished >= started.
+                FinishedAt = Math.Max((new DateTimeOffset(finished) - DateTimeOffset.UnixEpoch).Ticks * 100, r.StartedAt),
                 Reason = reason,
             },
         };

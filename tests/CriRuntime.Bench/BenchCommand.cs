@@ -8,6 +8,8 @@ internal static class BenchCommand
     private const string Usage = """
         usage: criruntime-bench --endpoint unix:///path.sock [--compare unix:///peer.sock] [options] [SCENARIO...]
                criruntime-bench startup --binary PATH [--runs N]
+               criruntime-bench recovery --binary PATH --config FILE --socket PATH --image REF [--pods N] [--workdir DIR]
+                 N pods x 1 running container, then kill -9 / SIGTERM and restart: time to serving and to recovered
                criruntime-bench pull-compare --binary PATH --registry HOST:PORT --image REPO:TAG --small REPO:TAG
                                 [--runs N] [--containerd-script PATH]
                  cold pulls with a fresh daemon (and a fresh containerd) per run: time and peak RSS growth
@@ -42,6 +44,13 @@ internal static class BenchCommand
         {
             var o = Options.Parse(args.Skip(1));
             await StartupScenario.RunAsync(o.Require("binary"), o.Int("runs", 10));
+            return 0;
+        }
+        if (args.Length > 0 && args[0] == "recovery")
+        {
+            var o = Options.Parse(args.Skip(1));
+            await RecoveryScenario.RunAsync(o.Require("binary"), o.Require("config"), o.Require("socket"), o.Require("image"),
+                o.Int("pods", 100), o.Get("workdir") ?? "/tmp/criruntime-bench");
             return 0;
         }
         if (args.Length > 0 && args[0] == "pull-compare")

@@ -16,6 +16,9 @@ internal sealed partial class ContainerRecovery(ContainerIndex index, ContainerS
         return Task.CompletedTask;
     }
 
+    /// <summary>Completes when the undo and the exit reconciliation are done (the orphan sweep waits for it).</summary>
+    public Task Completion => _running ?? Task.CompletedTask;
+
     public Task StopAsync(CancellationToken cancellationToken) =>
         _running?.WaitAsync(cancellationToken) ?? Task.CompletedTask;
 
@@ -33,6 +36,7 @@ internal sealed partial class ContainerRecovery(ContainerIndex index, ContainerS
                 LogFailed(logger, e, id);
             }
         }
+        await containers.ReconcileStartsAsync();
         await containers.RecordExitsAsync();
     }
 

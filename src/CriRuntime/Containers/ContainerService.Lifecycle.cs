@@ -2,6 +2,7 @@ using CriRuntime.Api.V1;
 using CriRuntime.Errors;
 using CriRuntime.Linux;
 using CriRuntime.Sandboxes;
+using CriRuntime.Recovery;
 
 namespace CriRuntime.Containers;
 
@@ -32,6 +33,7 @@ internal sealed partial class ContainerService
             SaveIfChanged(container with { Record = container.Record with { State = ContainerStates.Exited, FinishedAt = NowNanos(), ExitCode = 128, Reason = "StartError", Message = e.Message } });
             throw;
         }
+        Failpoint.Hit("container.start.after-runtime-start");
         var running = container with { Record = container.Record with { State = ContainerStates.Running, StartedAt = NowNanos() } };
         _index.Save(running);
         Publish(running, ContainerEventType.ContainerStartedEvent);
@@ -65,6 +67,7 @@ internal sealed partial class ContainerService
         {
             throw new OperationFailedException($"StopContainer: process {r.Pid} of {id} survived SIGKILL");
         }
+        Failpoint.Hit("container.stop.after-kill");
         await WaitForExitFileAsync(container, cancellationToken);
         SaveIfChanged(Refreshed(container));
         LogStopped(_logger, id);
@@ -96,20 +99,26 @@ internal sealed partial class ContainerService
     {
         var r = container.Record;
         await _runtime.DeleteAsync(_handlers.Resolve(r.Handler), r.Id, CancellationToken.None);
-        // conmon writes the exit file and unlinks its attach link as it exits: let it finish first.
-        if (!await Processes.WaitForExitAsync(r.MonitorPid, r.MonitorStartTime, MonitorExitWait)) LogMonitorLingers(_logger, r.Id, r.MonitorPid);
+        Failpoint.Hit("container.remove.after-runtime-delete");
+        // conmon writes the exit file and unlinks its attach link as it exits: let it finish first. A record that
+        // died creating has no monitor pid yet; conmon's own pid file names it.
+        var (monitorPid, monitorStart) = r.MonitorPid > 0 ? (r.MonitorPid, r.MonitorStartTime) : MonitorProcesses.FromPidFile(r.BundleDir, r.Id, _monitor.ExitDirectory);
+        if (!await Processes.WaitForExitAsync(monitorPid, monitorStart, MonitorExitWait)) LogMonitorLingers(_logger, r.Id, monitorPid);
         _monitor.Cleanup(r.Id);
         ContainerRootfs.Remove(r.LayerDir, RootfsOf(r));
+        Failpoint.Hit("container.remove.after-rootfs");
         if (Directory.Exists(r.BundleDir)) Directory.Delete(r.BundleDir, recursive: true);
         Cgroups.RemoveEverywhere(r.CgroupsPath);
         if (r.LogPath.StartsWith(OwnLogDir(r.SandboxId) + "/", StringComparison.Ordinal))
         {
-            File.Delete(r.LogPath);
+            if (File.Exists(r.LogPath)) File.Delete(r.LogPath);
             if (Directory.Exists(OwnLogDir(r.SandboxId)) && !Directory.EnumerateFileSystemEntries(OwnLogDir(r.SandboxId)).Any()) Directory.Delete(OwnLogDir(r.SandboxId));
         }
         if (_layerPins.TryRemove(r.Id, out var pin)) pin.Dispose();
         ForgetStats(r);
-        if (deleteRecord) _index.Delete(r.Id);
+        if (!deleteRecord) return;
+        Failpoint.Hit("container.remove.before-record-delete");
+        _index.Delete(r.Id);
     }
 
     private async Task WaitForExitFileAsync(Container container, CancellationToken cancellationToken)
@@ -121,6 +130,30 @@ internal sealed partial class ContainerService
         catch (TimeoutException)
         {
             throw new OperationFailedException($"the monitor of {container.Id} recorded no exit code within {ExitFileWait.TotalSeconds} s of the process exit");
+        }
+    }
+
+    /// <summary>
+    /// A created container the runtime reports running was started by a StartContainer whose daemon died before
+    /// saving it: record it running (start time = now, the closest we know), or it would be "created" forever.
+    /// </summary>
+    public async Task ReconcileStartsAsync()
+    {
+        foreach (var id in _index.All.Where(c => c.Record.State == ContainerStates.Created).Select(c => c.Id).ToList())
+        {
+            try
+            {
+                using var held = await _index.Locks.AcquireAsync(id);
+                if (_index.Get(id) is not { Record.State: ContainerStates.Created } container) continue;
+                var state = await _runtime.StateAsync(_handlers.Resolve(container.Record.Handler), id, CancellationToken.None);
+                if (state?.Status != "running") continue;
+                _index.Save(container with { Record = container.Record with { State = ContainerStates.Running, StartedAt = NowNanos() } });
+                LogStartReconciled(_logger, id);
+            }
+            catch (Exception e)
+            {
+                LogExitFailed(_logger, e, id);
+            }
         }
     }
 
@@ -221,6 +254,9 @@ internal sealed partial class ContainerService
 
     [LoggerMessage(EventId = 6008, Level = LogLevel.Warning, Message = "conmon {MonitorPid} of container {Id} is still running after the container was deleted")]
     private static partial void LogMonitorLingers(ILogger logger, string id, int monitorPid);
+
+    [LoggerMessage(EventId = 6010, Level = LogLevel.Information, Message = "container {Id} is running: its StartContainer was interrupted by a daemon exit after the runtime started it")]
+    private static partial void LogStartReconciled(ILogger logger, string id);
 
     [LoggerMessage(EventId = 6009, Level = LogLevel.Error, Message = "recording the exit of container {Id} failed")]
     private static partial void LogExitFailed(ILogger logger, Exception e, string id);

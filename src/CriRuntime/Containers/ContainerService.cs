@@ -7,6 +7,7 @@ using CriRuntime.Errors;
 using CriRuntime.Events;
 using CriRuntime.Images;
 using CriRuntime.Oci;
+using CriRuntime.Recovery;
 using CriRuntime.Runtime;
 using CriRuntime.Sandboxes;
 using CriRuntime.Stats;
@@ -105,6 +106,7 @@ internal sealed partial class ContainerService : IPodContainers
             // The record comes first (state creating): a daemon that dies from here on undoes the rest at start.
             await rollback.StepAsync("write record", () => { _index.Save(container); return Task.CompletedTask; });
             rollback.OnUndo("tear down", () => TearDownAsync(container, deleteRecord: true));
+            Failpoint.Hit("container.create.after-record");
             _layerPins[id] = _imageStore.PinLayers(image);
             await rollback.StepAsync("mount rootfs", () =>
             {
@@ -112,7 +114,9 @@ internal sealed partial class ContainerService : IPodContainers
                 ContainerRootfs.Mount(container.Record.LayerDir, image.LowerDirs, RootfsOf(container.Record));
                 return Task.CompletedTask;
             });
+            Failpoint.Hit("container.create.after-rootfs");
             var spec = await rollback.StepAsync("write spec", () => Task.FromResult(WriteSpec(container, sandbox, image)));
+            Failpoint.Hit("container.create.after-spec");
             await rollback.StepAsync("prepare log", () =>
             {
                 Directory.CreateDirectory(Path.GetDirectoryName(logPath)!);
@@ -121,6 +125,7 @@ internal sealed partial class ContainerService : IPodContainers
             var started = await rollback.StepAsync("create container", () => _monitor.CreateAsync(new MonitorRequest(id,
                 $"k8s_{config.Metadata.Name}_{sandbox.Config.Metadata.Name}_{sandbox.Config.Metadata.Namespace}_{sandbox.Config.Metadata.Uid}_{config.Metadata.Attempt}",
                 handler, container.Record.BundleDir, logPath, config.Tty, config.Stdin, config.StdinOnce), cancellationToken));
+            Failpoint.Hit("container.create.after-monitor-create");
             // A pod removed while this container was being made would never remove it: check again, then commit.
             if (_sandboxes.Get(sandboxId)?.Record.State != SandboxStates.Ready) throw new FailedPreconditionException($"pod sandbox {sandboxId} stopped while the container was created");
             container = container with
@@ -137,6 +142,7 @@ internal sealed partial class ContainerService : IPodContainers
                     AdditionalGids = [.. spec.Process.User.AdditionalGids ?? []],
                 },
             };
+            Failpoint.Hit("container.create.before-created");
             await rollback.StepAsync("mark created", () => { _index.Save(container); return Task.CompletedTask; });
             Publish(container, ContainerEventType.ContainerCreatedEvent);
             LogCreated(_logger, id, config.Metadata.Name, sandboxId, started.Pid);

@@ -40,7 +40,8 @@ internal static partial class NetworkNamespace
     public static void RemovePin(string pinPath)
     {
         Mounts.UnmountIfMounted(pinPath);
-        File.Delete(pinPath);
+        // File.Delete throws when the directory is missing too (a daemon that died before creating it).
+        if (File.Exists(pinPath)) File.Delete(pinPath);
     }
 
     private static void CreatePinned(string pinPath)

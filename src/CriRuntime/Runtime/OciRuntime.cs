@@ -1,7 +1,11 @@
+using System.Text.Json;
 using CriRuntime.Errors;
 using CriRuntime.Linux;
 
 namespace CriRuntime.Runtime;
+
+/// <summary>What the runtime's <c>state</c> verb says: status (created, running, stopped, paused) and bundle.</summary>
+internal sealed record OciRuntimeState(string Status, string Bundle);
 
 /// <summary>
 /// The runc-compatible CLI of an OCI runtime (runc, crun, criruntime-launch): the verbs the daemon runs itself.
@@ -40,6 +44,21 @@ internal sealed class OciRuntime
     /// </summary>
     public Task UpdateAsync(OciRuntimeHandler handler, string id, string resourcesJson, CancellationToken cancellationToken) =>
         RunAsync(handler, ["update", "--resources", "-", id], "update", resourcesJson, cancellationToken);
+
+    /// <summary>The runtime's view of a container; null when the runtime does not know it.</summary>
+    public async Task<OciRuntimeState?> StateAsync(OciRuntimeHandler handler, string id, CancellationToken cancellationToken)
+    {
+        var result = await ExecAsync(handler, ["state", id], null, cancellationToken);
+        if (result.ExitCode != 0)
+        {
+            return IsGoneOrStopped(result.Stderr) ? null : throw new OperationFailedException($"{handler.Name} state {id}: {ChildProcess.Summarize(result.Stderr)}");
+        }
+        using var doc = JsonDocument.Parse(result.Stdout);
+        var root = doc.RootElement;
+        return new OciRuntimeState(
+            root.TryGetProperty("status", out var s) ? s.GetString() ?? "" : "",
+            root.TryGetProperty("bundle", out var b) ? b.GetString() ?? "" : "");
+    }
 
     private static async Task RunAsync(OciRuntimeHandler handler, string[] args, string verb, string? stdin, CancellationToken cancellationToken)
     {

@@ -30,6 +30,9 @@ internal sealed partial class SandboxRecovery(
         return Task.CompletedTask;
     }
 
+    /// <summary>Completes when the undo is done (the orphan sweep waits for it).</summary>
+    public Task Completion => _running ?? Task.CompletedTask;
+
     public Task StopAsync(CancellationToken cancellationToken) =>
         _running?.WaitAsync(cancellationToken) ?? Task.CompletedTask;
 

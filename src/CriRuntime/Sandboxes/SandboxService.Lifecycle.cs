@@ -2,6 +2,7 @@ using CriRuntime.Api.V1;
 using CriRuntime.Errors;
 using CriRuntime.Linux;
 using CriRuntime.Network;
+using CriRuntime.Recovery;
 
 namespace CriRuntime.Sandboxes;
 
@@ -18,6 +19,7 @@ internal sealed partial class SandboxService
         using var held = await index.Locks.AcquireAsync(id, cancellationToken);
         if (index.Get(id) is not { } sandbox) return;
         await containers.StopAllAsync(id, cancellationToken);
+        Failpoint.Hit("pod.stop.after-containers");
         var r = sandbox.Record;
 
         // The network and the pause are independent once the netns is pinned: tear them down together. CNI DEL
@@ -28,6 +30,7 @@ internal sealed partial class SandboxService
         var network = TimedAsync("CNI DEL", id, TearDownNetworkAsync(sandbox, cancellationToken));
         var pause = TimedAsync("stop pause", id, StopPauseAsync(sandbox, cancellationToken));
         await Task.WhenAll(network, pause);
+        Failpoint.Hit("pod.stop.after-teardown");
         if (r.ShmPath is { } shm) Mounts.UnmountIfMounted(shm);
         if (r.PauseImage is not null) Mounts.UnmountIfMounted(Path.Combine(r.Dir, SandboxRecord.RootfsDir));
 
@@ -50,9 +53,13 @@ internal sealed partial class SandboxService
         if (index.Get(id) is not { } sandbox) return;
         var r = sandbox.Record;
         await containers.RemoveAllAsync(id, cancellationToken);
+        Failpoint.Hit("pod.remove.after-containers");
         await runtime.DeleteAsync(handlers.Resolve(r.Handler), id, cancellationToken);
+        Failpoint.Hit("pod.remove.after-runtime-delete");
         // conmon writes the exit file and unlinks its attach link as it exits: let it finish before cleaning up.
-        if (!await Processes.WaitForExitAsync(r.MonitorPid, r.MonitorStartTime, MonitorExitWait)) LogMonitorLingers(logger, id, r.MonitorPid);
+        // A pod that died creating has no monitor pid in its record yet; conmon's own pid file names it.
+        var (monitorPid, monitorStart) = r.MonitorPid > 0 ? (r.MonitorPid, r.MonitorStartTime) : MonitorProcesses.FromPidFile(r.Dir, id, monitor.ExitDirectory);
+        if (!await Processes.WaitForExitAsync(monitorPid, monitorStart, MonitorExitWait)) LogMonitorLingers(logger, id, monitorPid);
         monitor.Cleanup(id);
         if (r.ShmPath is { } shm) Mounts.UnmountIfMounted(shm);
         if (r.PauseImage is not null) Mounts.UnmountIfMounted(Path.Combine(r.Dir, SandboxRecord.RootfsDir));
@@ -60,6 +67,7 @@ internal sealed partial class SandboxService
         Cgroups.RemoveEverywhere(r.CgroupsPath);
         DeleteDirectory(r.Dir);
         var status = StatusOf(sandbox);
+        Failpoint.Hit("pod.remove.before-record-delete");
         index.Delete(id);
         pauseImage.Release(id);
         if (before.Record.State != SandboxStates.Creating) Publish(status, ContainerEventType.ContainerDeletedEvent);

@@ -8,6 +8,7 @@ using CriRuntime.Events;
 using CriRuntime.Linux;
 using CriRuntime.Network;
 using CriRuntime.Oci;
+using CriRuntime.Recovery;
 using CriRuntime.Runtime;
 using CriRuntime.Storage;
 using Google.Protobuf;
@@ -102,9 +103,11 @@ internal sealed partial class SandboxService(
                 rollback.OnUndo("write record", () => index.Delete(id));
                 return Task.CompletedTask;
             });
+            Failpoint.Hit("pod.run.after-record");
             sandbox = await PrepareHostAsync(request, sandbox, rollback, cancellationToken);
             sandbox = await StartAsync(request, sandbox, cniList, image, rollback, cancellationToken);
             sandbox = sandbox with { Record = sandbox.Record with { State = SandboxStates.Ready } };
+            Failpoint.Hit("pod.run.before-ready");
             await rollback.StepAsync("mark ready", () => { index.Save(sandbox); return Task.CompletedTask; });
             // As containerd: CREATED then STARTED, both once the pod is persisted ready.
             Publish(sandbox, ContainerEventType.ContainerCreatedEvent);
@@ -138,6 +141,7 @@ internal sealed partial class SandboxService(
                 await NetworkNamespace.CreatePinnedAsync(pin);
                 rollback.OnUndo("create network namespace", () => NetworkNamespace.RemovePin(pin));
             });
+            Failpoint.Hit("pod.run.after-netns");
         }
         await rollback.StepAsync("write hostname, hosts and resolv.conf", () =>
         {
@@ -203,6 +207,7 @@ internal sealed partial class SandboxService(
             rollback.OnUndo("CNI ADD", () => network.DelAsync(list, pod, null, CancellationToken.None));
             return await network.AddAsync(list, pod, cancellationToken);
         });
+        Failpoint.Hit("pod.run.after-cni-add");
         return result;
     }
 
@@ -242,6 +247,7 @@ internal sealed partial class SandboxService(
             started = await monitor.CreateAsync(new MonitorRequest(r.Id, name, request.Handler, r.Dir, Path.Combine(r.Dir, "pause.log")), cancellationToken);
             return started;
         });
+        Failpoint.Hit("pod.run.after-pause-create");
         await rollback.StepAsync("start pause container", () => runtime.StartAsync(request.Handler, r.Id, cancellationToken));
         return created;
     }

@@ -2,6 +2,7 @@ using System.Formats.Tar;
 using System.Text;
 using CriRuntime.Errors;
 using CriRuntime.Linux;
+using CriRuntime.Recovery;
 
 namespace CriRuntime.Storage;
 
@@ -69,6 +70,7 @@ internal static class LayerUnpacker
                 {
                     if (entry.DataStream is { } data) await data.CopyToAsync(file, cancellationToken).ConfigureAwait(false);
                 }
+                Failpoint.Hit("image.pull.mid-layer");
                 break;
             case TarEntryType.SymbolicLink:
                 RemoveExisting(path);

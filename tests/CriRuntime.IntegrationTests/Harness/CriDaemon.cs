@@ -80,6 +80,35 @@ public sealed class CriDaemon : IAsyncDisposable
         await process.WaitForExitAsync();
     }
 
+    /// <summary>Waits for the process to end by itself (e.g. a failpoint killed it); returns its exit code (137 = SIGKILL).</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        var process = _process ?? throw new InvalidOperationException("not started");
+        using var cts = new CancellationTokenSource(timeout);
+        await process.WaitForExitAsync(cts.Token);
+        return process.ExitCode;
+    }
+
+    /// <summary>How often <paramref name="text"/> occurs in the log so far (the log spans restarts).</summary>
+    public int LogCount(string text)
+    {
+        var log = Log;
+        var count = 0;
+        for (var i = log.IndexOf(text, StringComparison.Ordinal); i >= 0; i = log.IndexOf(text, i + text.Length, StringComparison.Ordinal)) count++;
+        return count;
+    }
+
+    /// <summary>Waits until <paramref name="text"/> occurs in the log more than <paramref name="seenBefore"/> times.</summary>
+    public async Task WaitForLogAsync(string text, int seenBefore, TimeSpan timeout)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (LogCount(text) <= seenBefore)
+        {
+            if (deadline.Elapsed > timeout) throw new TimeoutException($"the daemon did not log \"{text}\" within {timeout.TotalSeconds} s:\n{Log}");
+            await Task.Delay(20);
+        }
+    }
+
     private async Task StartProcessAsync()
     {
         var configPath = Settings.WriteConfig();

@@ -30,6 +30,7 @@ public sealed record LeakCheck(IReadOnlyDictionary<string, IReadOnlyList<string>
             ["container bundles"] = Files(Path.Combine(daemon.Settings.RunRoot, "containers")),
             ["writable layers"] = Files(Path.Combine(daemon.Settings.Root, "storage", "containers")),
             ["daemon's own logs"] = Files(Path.Combine(daemon.Settings.Root, "logs")),
+            ["storage tmp"] = Files(Path.Combine(daemon.Settings.Root, "storage", "tmp")),
             ["exit files"] = Files(Path.Combine(daemon.Settings.RunRoot, "exits")),
             ["attach links"] = Files(Path.Combine(daemon.Settings.RunRoot, "attach")),
             ["runc containers"] = daemon.Settings.RuncRoot is { } runc ? Files(runc) : [],
@@ -47,6 +48,7 @@ public sealed record LeakCheck(IReadOnlyDictionary<string, IReadOnlyList<string>
             items["cgroups under " + cgroupParent] = Directory.GetDirectories("/sys/fs/cgroup")
                 .SelectMany(h => Directory.Exists(h + cgroupParent) ? Directory.GetDirectories(h + cgroupParent) : [])
                 .Order().ToList();
+            items["processes in cgroups under " + cgroupParent] = ProcessesInCgroups(cgroupParent);
         }
         return new LeakCheck(items);
     }
@@ -75,6 +77,29 @@ public sealed record LeakCheck(IReadOnlyDictionary<string, IReadOnlyList<string>
             // The JIT build maps assemblies as it first needs them (the AOT build has none): not a leak.
             .Where(t => !t.EndsWith(".dll", StringComparison.Ordinal) && !t.EndsWith(".pdb", StringComparison.Ordinal))
             .GroupBy(t => t).Select(g => $"{g.Key} x{g.Count()}").Order().ToList();
+
+    /// <summary>Processes in any cgroup below the parent (memory hierarchy; v1 hybrid), with their command lines.</summary>
+    private static List<string> ProcessesInCgroups(string parent)
+    {
+        var root = Directory.Exists("/sys/fs/cgroup/memory") ? "/sys/fs/cgroup/memory" + parent : "/sys/fs/cgroup" + parent;
+        if (!Directory.Exists(root)) return [];
+        var result = new List<string>();
+        foreach (var procs in Directory.EnumerateFiles(root, "cgroup.procs", SearchOption.AllDirectories))
+        {
+            foreach (var pid in File.ReadAllLines(procs).Where(l => l.Length > 0))
+            {
+                try
+                {
+                    result.Add($"{pid} {File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ')}");
+                }
+                catch (IOException)
+                {
+                    // Exited while we looked.
+                }
+            }
+        }
+        return result.Order().ToList();
+    }
 
     private static List<string> Files(string dir) =>
         Directory.Exists(dir) ? Directory.EnumerateFileSystemEntries(dir).Select(f => Path.GetFileName(f)).Order().ToList() : [];

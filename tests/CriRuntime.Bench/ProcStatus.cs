@@ -31,6 +31,14 @@ internal static class ProcStatus
         return (total, count);
     }
 
+    /// <summary>User + system CPU time of a process so far, in clock ticks (USER_HZ, 100 on Linux).</summary>
+    public static long CpuTicks(int pid)
+    {
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return long.Parse(fields[11]) + long.Parse(fields[12]);
+    }
+
     private static double Field(int pid, string name)
     {
         var line = File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith(name, StringComparison.Ordinal));

@@ -1,3 +1,4 @@
+using System.Threading.Channels;
 using CriRuntime.Configuration;
 using CriRuntime.Linux;
 using Microsoft.Win32.SafeHandles;
@@ -35,24 +36,9 @@ internal sealed class OciExecBackend(DaemonOptions options) : IExecBackend
         using var kill = cancellationToken.Register(exec.Kill);
         using var copies = new CancellationTokenSource();
         var terminal = new FileStream(exec.Master, FileAccess.ReadWrite, bufferSize: 0, isAsync: false);
+        StartResizing(streams.Resize, exec.Resize, copies.Token);
         var output = Copy(terminal, streams.Stdout, copies.Token);
         _ = Copy(streams.Stdin, terminal, copies.Token);
-        if (streams.Resize is { } resize)
-        {
-            _ = Task.Run(async () =>
-            {
-                await foreach (var size in resize.ReadAllAsync(copies.Token))
-                {
-                    try
-                    {
-                        exec.Resize(size);
-                    }
-                    catch (LinuxException)
-                    {
-                    }
-                }
-            }, CancellationToken.None);
-        }
         await exec.Exited;
         await DrainAsync([output], copies);
         await copies.CancelAsync();
@@ -102,6 +88,10 @@ internal sealed class OciExecBackend(DaemonOptions options) : IExecBackend
             }
             master = await receive;
         }
+        StartResizing(streams.Resize, size =>
+        {
+            if (!master.IsClosed) Terminal.SetWindowSize(master, size.Width, size.Height);
+        }, token);
         var terminal = new FileStream(master, FileAccess.ReadWrite, bufferSize: 0, isAsync: false);
         var output = Task.Run(async () =>
         {
@@ -109,24 +99,35 @@ internal sealed class OciExecBackend(DaemonOptions options) : IExecBackend
             await terminal.DisposeAsync();
         }, CancellationToken.None);
         _ = Copy(streams.Stdin, terminal, token);
-        if (streams.Resize is { } resize)
-        {
-            _ = Task.Run(async () =>
-            {
-                await foreach (var size in resize.ReadAllAsync(token))
-                {
-                    if (master.IsClosed) break;
-                    try
-                    {
-                        Terminal.SetWindowSize(master, size.Width, size.Height);
-                    }
-                    catch (LinuxException)
-                    {
-                    }
-                }
-            }, CancellationToken.None);
-        }
         return [output, runtimeOutput, runtimeErrors];
+    }
+
+    /// <summary>
+    /// Applies the client's terminal sizes as they come. Sizes that arrived before the terminal existed (kubectl
+    /// sends the initial size at once) are applied now, before any input is copied, so the process never starts
+    /// with a 0x0 window.
+    /// </summary>
+    private static void StartResizing(ChannelReader<TerminalSize>? sizes, Action<TerminalSize> apply, CancellationToken token)
+    {
+        if (sizes is null) return;
+        void TryApply(TerminalSize size)
+        {
+            try
+            {
+                apply(size);
+            }
+            catch (Exception e) when (e is LinuxException or ObjectDisposedException)
+            {
+                // The process is gone, or the terminal closed with it.
+            }
+        }
+        TerminalSize? latest = null;
+        while (sizes.TryRead(out var pending)) latest = pending;
+        if (latest is { } first) TryApply(first);
+        _ = Task.Run(async () =>
+        {
+            await foreach (var size in sizes.ReadAllAsync(token)) TryApply(size);
+        }, CancellationToken.None);
     }
 
     private static async Task Copy(Stream? from, Stream? to, CancellationToken token)

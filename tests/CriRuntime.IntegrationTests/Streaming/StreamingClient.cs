@@ -14,6 +14,13 @@ public sealed record ExecResult(string Stdout, string Stderr, string Error, int 
 /// </summary>
 public static class StreamingClient
 {
+    /// <summary>
+    /// A shell command printing <c>size:ROWS COLS</c> once the terminal has a size. The size travels on its own
+    /// stream, so it may land after the process started: it waits up to 5 s for it.
+    /// </summary>
+    public const string PrintSttySize =
+        "i=0; while [ $i -lt 100 ]; do s=$(stty size 2>&1); case \"$s\" in [1-9]*' '[1-9]*) break;; esac; i=$((i+1)); sleep 0.05; done; echo \"size:$s\"";
+
     /// <summary>Upgrades to SPDY; returns the HTTP status and, on 101, the open session.</summary>
     internal static async Task<(int Status, string Head, SpdyConnection? Connection)> UpgradeSpdyAsync(string url, params string[] protocols)
     {

@@ -157,8 +157,8 @@ public class StreamingRpcTests(ITestOutputHelper output, ContainerImages images)
     public async Task ExecSpdy_TtyWithResize_SttySizeChanged()
     {
         var id = await RunSleeperAsync();
-        var r = await StreamingClient.ExecSpdyAsync(await ExecUrlAsync(id, true, true, false, "sh", "-c", "sleep 0.5; stty size"), "", stderr: false, tty: true, size: (123, 45));
-        Assert.Contains("45 123", r.Stdout);
+        var r = await StreamingClient.ExecSpdyAsync(await ExecUrlAsync(id, true, true, false, "sh", "-c", StreamingClient.PrintSttySize), "", stderr: false, tty: true, size: (123, 45));
+        Assert.True(r.Stdout.Contains("size:45 123", StringComparison.Ordinal), $"stdout: {r.Stdout}; error stream: {r.Error}");
         Assert.Equal("{\"metadata\":{},\"status\":\"Success\"}", r.Error);
     }
 

@@ -74,9 +74,9 @@ public sealed class StreamingServerTests : IAsyncLifetime
     [Fact]
     public async Task ExecSpdy_Tty_ResizeChangesSttySize()
     {
-        var url = ExecUrl(true, true, false, "sh", "-c", "sleep 0.5; stty size");
+        var url = ExecUrl(true, true, false, "sh", "-c", StreamingClient.PrintSttySize);
         var r = await StreamingClient.ExecSpdyAsync(url, "", stderr: false, tty: true, size: (123, 45));
-        Assert.Contains("45 123", r.Stdout);
+        Assert.True(r.Stdout.Contains("size:45 123", StringComparison.Ordinal), $"stdout: {r.Stdout}; error stream: {r.Error}");
         Assert.Equal("{\"metadata\":{},\"status\":\"Success\"}", r.Error);
     }
 
@@ -85,7 +85,8 @@ public sealed class StreamingServerTests : IAsyncLifetime
     {
         var url = ExecUrl(true, true, false, "sh", "-c", "read line; echo got:$line");
         var r = await StreamingClient.ExecSpdyAsync(url, "hello\n", stderr: false, tty: true, size: (80, 24));
-        Assert.Contains("got:hello", r.Stdout);
+        Assert.True(r.Stdout.Contains("got:hello", StringComparison.Ordinal), $"stdout: {r.Stdout}; error stream: {r.Error}");
+        Assert.Equal("{\"metadata\":{},\"status\":\"Success\"}", r.Error);
     }
 
     [Fact]

@@ -13,6 +13,8 @@ packages=(
   python3 busybox-static docker-registry skopeo umoci apache2-utils openssl zstd curl jq protobuf-compiler python3-protobuf
   # test: a grpc-go client that sends the socket path as :authority, as kubelet/crictl <= 1.30 do
   golang-go golang-google-grpc-dev
+  # test: moby/spdystream, the SPDY library under kubelet, kubectl and crictl, for a streaming client like theirs
+  golang-github-docker-spdystream-dev
 )
 [ "${1:-}" = "--bench" ] && packages+=(containerd)
 

@@ -86,12 +86,19 @@ public static class StreamingClient
         return Encoding.UTF8.GetString(buffer.ToArray());
     }
 
-    /// <summary>Exec over WebSocket with the given subprotocol; stdin is sent then half-closed (v5) or left open.</summary>
-    public static async Task<ExecResult> ExecWebSocketAsync(string url, string protocol, string? stdin)
+    /// <summary>
+    /// Exec over WebSocket with the given subprotocol; a terminal size goes first on the resize channel (4), then
+    /// stdin is sent and half-closed (v5) or left open.
+    /// </summary>
+    public static async Task<ExecResult> ExecWebSocketAsync(string url, string protocol, string? stdin, (ushort W, ushort H)? size = null)
     {
         using var ws = new ClientWebSocket();
         ws.Options.AddSubProtocol(protocol);
         await ws.ConnectAsync(new Uri(url.Replace("http://", "ws://")), CancellationToken.None);
+        if (size is { } s)
+        {
+            await ws.SendAsync((byte[])[4, .. Encoding.UTF8.GetBytes($"{{\"Width\":{s.W},\"Height\":{s.H}}}")], WebSocketMessageType.Binary, true, CancellationToken.None);
+        }
         if (stdin is not null)
         {
             await ws.SendAsync((byte[])[0, .. Encoding.UTF8.GetBytes(stdin)], WebSocketMessageType.Binary, true, CancellationToken.None);

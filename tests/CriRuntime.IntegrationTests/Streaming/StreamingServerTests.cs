@@ -214,6 +214,20 @@ public sealed class StreamingServerTests : IAsyncLifetime
         Assert.Contains("error forwarding port 9", await StreamingClient.ReadAllAsync(error));
     }
 
+    [Theory]
+    [InlineData("v5.channel.k8s.io")]
+    [InlineData("v4.channel.k8s.io")]
+    public async Task ExecWebSocket_TtyWithResize_SizeAppliedAndStderrMerged(string protocol)
+    {
+        var url = ExecUrl(true, true, false, "sh", "-c", StreamingClient.PrintSttySize + "; echo to-stderr >&2");
+        var r = await StreamingClient.ExecWebSocketAsync(url, protocol, "", size: (77, 22));
+        Assert.True(r.Stdout.Contains("size:22 77", StringComparison.Ordinal), $"stdout: {r.Stdout}; error: {r.Error}");
+        // A terminal has one output: stderr arrives on the stdout channel.
+        Assert.Contains("to-stderr", r.Stdout);
+        Assert.Equal("", r.Stderr);
+        Assert.Contains("\"status\":\"Success\"", r.Error);
+    }
+
     [Fact]
     public async Task PortForwardWebSocket_HttpdInPodNetns_PortPrefixThenData()
     {

@@ -3,17 +3,31 @@ using System.Runtime.InteropServices;
 
 namespace CriRuntime.Linux;
 
-/// <summary>Signals a process and everything it started (found by parent pid in /proc).</summary>
+/// <summary>Kills a process and everything it started (found by parent pid in /proc).</summary>
 internal static partial class ProcessTree
 {
-    public const int SigKill = 9;
+    private const int SigKill = 9, SigStop = 19;
 
-    /// <summary>Kills the descendants first (children first would re-parent the rest away from us), then the root.</summary>
-    public static void Kill(int pid, int signal = SigKill)
+    /// <summary>
+    /// Stops the tree until a scan finds no new process, then kills it. A stopped process cannot fork, and its
+    /// children stay its children: killing while walking would let a child forked meanwhile be re-parented away
+    /// from the tree (to the container's init) and live on.
+    /// </summary>
+    public static void Kill(int pid)
     {
         if (pid <= 1) return;
-        foreach (var child in Descendants(pid)) Native.kill(child, signal);
-        Native.kill(pid, signal);
+        Native.kill(pid, SigStop);
+        var stopped = new List<int> { pid };
+        var seen = new HashSet<int> { pid };
+        for (var round = 0; round < 20; round++)
+        {
+            var fresh = Descendants(pid).Where(seen.Add).ToList();
+            if (fresh.Count == 0) break;
+            foreach (var child in fresh) Native.kill(child, SigStop);
+            stopped.AddRange(fresh);
+        }
+        // Descendants first: with the root gone first the rest would be re-parented before their turn.
+        for (var i = stopped.Count - 1; i >= 0; i--) Native.kill(stopped[i], SigKill);
     }
 
     public static List<int> Descendants(int root)

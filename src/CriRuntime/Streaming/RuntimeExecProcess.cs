@@ -131,6 +131,10 @@ internal sealed class RuntimeExecProcess : IDisposable
         if (ExecPid is { } pid) ProcessTree.Kill(pid);
         try
         {
+            // Until the runtime has written the pid file, the exec'd process is still below the runtime (both runc
+            // and our launcher wait for it as a child subreaper): a deadline that fires that early kills it there.
+            // The runtime is our unreaped child, so its pid cannot have been reused.
+            if (!Process.HasExited) ProcessTree.Kill(Process.Id);
             Process.Kill(entireProcessTree: false);
         }
         catch (InvalidOperationException)

@@ -292,6 +292,30 @@ public sealed class StreamingServerTests : IAsyncLifetime
         var ps = await TestContainer.RunAsync("ps", "-eo", "args");
         Assert.DoesNotContain(marker, ps);
         Assert.DoesNotContain("sleep 301", ps);
+        Assert.DoesNotContain("sleep 300", ps);
+    }
+
+    [Fact]
+    public async Task ExecSync_DeadlineBeforeThePidFile_ProcessStillKilled()
+    {
+        // Deadlines from 1 ms up land before, during and just after the runtime writes its pid file.
+        var seconds = new List<int>();
+        foreach (var ms in new[] { 1, 2, 3, 4, 6, 8, 10, 13, 16, 20, 25, 30, 40 })
+        {
+            var s = Random.Shared.Next(40000, 49999);
+            seconds.Add(s);
+            try
+            {
+                await new ExecSyncRunner(_options).RunAsync(_container.Target, ["sleep", s.ToString()], TimeSpan.FromMilliseconds(ms), CancellationToken.None);
+            }
+            catch (Exception e) when (e is DeadlineExceededException or OperationFailedException)
+            {
+                // Killed before or after the exec started; either way nothing may be left.
+            }
+        }
+        await Task.Delay(300);
+        var ps = await TestContainer.RunAsync("ps", "-eo", "args");
+        Assert.All(seconds, s => Assert.DoesNotContain($"sleep {s}", ps));
     }
 
     [Fact]

@@ -108,13 +108,18 @@ public class StreamingRpcTests(ITestOutputHelper output, ContainerImages images)
     public async Task ExecSync_100Concurrent_NoLeakedProcessesOrFds()
     {
         var id = await RunSleeperAsync();
-        await ExecSyncAsync(id, 10, "true");
+        // Every process the container's PID namespace holds, zombies included, as "STAT COMMAND" lines.
+        async Task<string> ProcessesAsync() =>
+            (await ExecSyncAsync(id, 10, "sh", "-c", "ps -o stat,comm > /tmp/ps.$$; grep -v -e ' ps$' -e ' sh$' -e STAT /tmp/ps.$$ | sort; rm /tmp/ps.$$")).Stdout.ToStringUtf8();
+        var processes = await ProcessesAsync();
         var before = LeakCheck.Take(Daemon);
-        var results = await Task.WhenAll(Enumerable.Range(0, 100).Select(i => ExecSyncAsync(id, 60, "echo", $"n{i}")));
+        // Each call leaves a child behind for a moment, so that a process not reaped or not killed would show.
+        var results = await Task.WhenAll(Enumerable.Range(0, 100).Select(i => ExecSyncAsync(id, 60, "sh", "-c", $"sleep 0.2 & echo n{i}")));
         for (var i = 0; i < 100; i++) Assert.Equal($"n{i}\n", results[i].Stdout.ToStringUtf8());
         await Task.Delay(500);
         LeakCheck.Take(Daemon).AssertSameAs(before);
-        Assert.Equal("1\n", (await ExecSyncAsync(id, 10, "sh", "-c", "ps -o comm | grep -c sleep")).Stdout.ToStringUtf8());
+        Assert.Equal(processes, await ProcessesAsync());
+        Assert.DoesNotContain("Z", processes);
     }
 
     [Fact]

@@ -31,6 +31,9 @@ internal sealed partial class ContainerService
         {
             // The runtime's text is the user's answer (a missing binary, a bad cwd): keep it in the status too.
             SaveIfChanged(container with { Record = container.Record with { State = ContainerStates.Exited, FinishedAt = NowNanos(), ExitCode = 128, Reason = "StartError", Message = e.Message } });
+            // A container reported exited must not keep a process (the init still waits on the runtime's fifo):
+            // kill it as containerd does. No wait: a frozen init takes the SIGKILL only when thawed.
+            Processes.Signal(container.Record.Pid, container.Record.PidStartTime, SigKill);
             throw;
         }
         Failpoint.Hit("container.start.after-runtime-start");

@@ -178,6 +178,51 @@ public partial class ContainerLifecycleTests(ITestOutputHelper output, Container
         await StopRemovePodAsync(pod.Id);
     }
 
+    /// <summary>What the runtime's start says for a container whose init is frozen.</summary>
+    protected virtual string FrozenStartError => "did not take the start signal";
+
+    [Fact]
+    public async Task StartContainer_RuntimeStartFails_ErrorTextAndStatusStartError()
+    {
+        var pod = await RunPodAsync("startfail");
+        var before = LeakCheck.Take(Daemon, cgroupParent: CgroupParent);
+        var id = await CreateAsync(pod, BusyboxConfig("frozen", "sleep", "1000"));
+        // A created container's init waits on the runtime's exec fifo for `start`. Frozen (cgroup freezer), it
+        // cannot take the signal: runc refuses a paused container, our launcher gives up waiting for the init (10 s).
+        // Neither runtime can report a failing execve after start (both exec after the fifo), so this is the way
+        // a real `start` fails.
+        using var info = System.Text.Json.JsonDocument.Parse((await Daemon.Runtime.ContainerStatusAsync(new ContainerStatusRequest { ContainerId = id, Verbose = true })).Info["info"]);
+        var pid = info.RootElement.GetProperty("pid").GetInt32();
+        var freezer = "/sys/fs/cgroup/freezer" + info.RootElement.GetProperty("cgroupsPath").GetString();
+        Assert.Contains(pid.ToString(System.Globalization.CultureInfo.InvariantCulture), File.ReadAllLines(Path.Combine(freezer, "cgroup.procs")));
+        File.WriteAllText(Path.Combine(freezer, "freezer.state"), "FROZEN");
+        try
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(10);
+            while (File.ReadAllText(Path.Combine(freezer, "freezer.state")).Trim() != "FROZEN" && DateTime.UtcNow < deadline) await Task.Delay(10);
+            var e = await Assert.ThrowsAsync<RpcException>(async () => await Daemon.Runtime.StartContainerAsync(new StartContainerRequest { ContainerId = id }));
+            Output.WriteLine("start error: " + e.Status.Detail);
+            Assert.Contains(FrozenStartError, e.Status.Detail);
+
+            var status = await StatusAsync(id);
+            Assert.Equal(ContainerState.ContainerExited, status.State);
+            Assert.Equal("StartError", status.Reason);
+            Assert.Contains(FrozenStartError, status.Message);
+            Assert.NotEqual(0, status.ExitCode);
+        }
+        finally
+        {
+            File.WriteAllText(Path.Combine(freezer, "freezer.state"), "THAWED");
+        }
+        // A container reported exited has no process left (containerd kills the task of a failed start too).
+        var gone = DateTime.UtcNow.AddSeconds(10);
+        while (Directory.Exists($"/proc/{pid}") && DateTime.UtcNow < gone) await Task.Delay(20);
+        Assert.False(Directory.Exists($"/proc/{pid}"), $"the init {pid} of a container that failed to start is still running");
+        await Daemon.Runtime.RemoveContainerAsync(new RemoveContainerRequest { ContainerId = id });
+        LeakCheck.Take(Daemon, cgroupParent: CgroupParent).AssertSameAs(before, "daemon fds");
+        await StopRemovePodAsync(pod.Id);
+    }
+
     [GeneratedRegex(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+(Z|[+-]\d\d:\d\d) (stdout|stderr) [FP] ")]
     private static partial Regex CriLogLine();
 }
@@ -186,4 +231,6 @@ public partial class ContainerLifecycleTests(ITestOutputHelper output, Container
 public sealed class RuncContainerLifecycleTests(ITestOutputHelper output, ContainerImages images) : ContainerLifecycleTests(output, images)
 {
     protected override string Handler => "runc";
+
+    protected override string FrozenStartError => "cannot start a container in the paused state";
 }

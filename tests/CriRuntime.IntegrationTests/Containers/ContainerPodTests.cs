@@ -6,7 +6,7 @@ using Xunit.Abstractions;
 namespace CriRuntime.IntegrationTests.Containers;
 
 /// <summary>Containers in pods with a network of their own (a bridge of the test's own), and many cycles of them.</summary>
-public sealed class ContainerPodTests(ITestOutputHelper output, ContainerImages images) : ContainerTestBase(output, images)
+public class ContainerPodTests(ITestOutputHelper output, ContainerImages images) : ContainerTestBase(output, images)
 {
     private PodNetwork? _network;
 
@@ -22,8 +22,12 @@ public sealed class ContainerPodTests(ITestOutputHelper output, ContainerImages 
         _network?.Dispose();
     }
 
-    private Task<(string Id, PodSandboxConfig Config)> RunNetworkedPodAsync(string name) =>
-        RunPodAsync(name, c => c.Linux.SecurityContext.NamespaceOptions.Network = NamespaceMode.Pod);
+    private Task<(string Id, PodSandboxConfig Config)> RunNetworkedPodAsync(string name, Action<PodSandboxConfig>? configure = null) =>
+        RunPodAsync(name, c =>
+        {
+            c.Linux.SecurityContext.NamespaceOptions.Network = NamespaceMode.Pod;
+            configure?.Invoke(c);
+        });
 
     [Fact]
     public async Task TwoContainers_ShareNetIpcUtsOfThePod_ButNotMount()
@@ -44,6 +48,30 @@ public sealed class ContainerPodTests(ITestOutputHelper output, ContainerImages 
         var (_, addr, _) = HostCommand.Run("nsenter", ["--net=" + netnsInode.FullName, "ip", "-4", "-o", "addr", "show", "eth0"]);
         Assert.Contains(podStatus.Network.Ip, addr);
         Assert.NotEqual(new FileInfo("/proc/self/ns/net").LinkTarget, Ns(logA, "net"));
+        await StopRemovePodAsync(pod.Id);
+    }
+
+    [Fact]
+    public async Task PodFiles_HostnameHostsResolvConfAndShm_SeenByItsContainers()
+    {
+        var pod = await RunNetworkedPodAsync("files", c => c.DnsConfig = new DNSConfig
+        {
+            Servers = { "10.96.0.10" },
+            Searches = { "default.svc.cluster.local" },
+            Options = { "ndots:5", "timeout:2" },
+        });
+        var writer = await RunAsync(pod, BusyboxConfig("writer", "sh", "-c", "echo from-writer > /dev/shm/shared; echo written; sleep 1000"));
+        await WaitForLogAsync((await StatusAsync(writer)).LogPath, "written");
+        var reader = BusyboxConfig("reader", "sh", "-c", "hostname; echo ---; cat /etc/hosts; echo ---; cat /etc/resolv.conf; echo ---; cat /dev/shm/shared");
+        var (status, text) = await RunToExitAsync(pod, reader);
+        Assert.Equal(0, status.ExitCode);
+        var parts = text.Split("---\n");
+        Assert.Equal("files\n", parts[0]);
+        Assert.Contains("127.0.0.1\tlocalhost\n", parts[1]);
+        Assert.Contains("\tfiles\n", parts[1]);
+        Assert.Equal("search default.svc.cluster.local\nnameserver 10.96.0.10\noptions ndots:5 timeout:2\n", parts[2]);
+        // /dev/shm is the pod's, not a tmpfs per container: what one container wrote, the other reads.
+        Assert.Equal("from-writer\n", parts[3]);
         await StopRemovePodAsync(pod.Id);
     }
 
@@ -72,4 +100,10 @@ public sealed class ContainerPodTests(ITestOutputHelper output, ContainerImages 
         Assert.Equal(ContainerState.ContainerExited, (await StatusAsync(id)).State);
         await Daemon.Runtime.RemoveContainerAsync(new RemoveContainerRequest { ContainerId = id });
     }
+}
+
+/// <summary>The same tests with runc as the pod's runtime handler (the 200 cycles take ~7 s on runc, ~6 s on ours).</summary>
+public sealed class RuncContainerPodTests(ITestOutputHelper output, ContainerImages images) : ContainerPodTests(output, images)
+{
+    protected override string Handler => "runc";
 }

@@ -52,10 +52,10 @@ public sealed partial class PodNetwork : IDisposable
         return network;
     }
 
-    /// <summary>The host-local allocations (one file per IP) plus its lock file.</summary>
+    /// <summary>The host-local allocations (one file per IP), without its lock and last-reserved bookkeeping.</summary>
     public IReadOnlyList<string> Allocations() =>
         Directory.Exists(Path.Combine(DataDir, Name))
-            ? Directory.GetFiles(Path.Combine(DataDir, Name)).Select(f => Path.GetFileName(f)).Where(f => f is not ("lock" or "last_reserved_ip.0")).Order().ToList()
+            ? Directory.GetFiles(Path.Combine(DataDir, Name)).Select(f => Path.GetFileName(f)).Where(f => f != "lock" && !f.StartsWith("last_reserved_ip.", StringComparison.Ordinal)).Order().ToList()
             : [];
 
     /// <summary>iptables rules (nat and filter) that name this network, its bridge or its subnet.</summary>

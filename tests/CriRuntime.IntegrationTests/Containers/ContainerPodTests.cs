@@ -51,6 +51,50 @@ public class ContainerPodTests(ITestOutputHelper output, ContainerImages images)
         await StopRemovePodAsync(pod.Id);
     }
 
+    [Theory]
+    [InlineData(NamespaceMode.Pod)]
+    [InlineData(NamespaceMode.Container)]
+    [InlineData(NamespaceMode.Node)]
+    public async Task TwoContainers_PidNamespaceMode_SharedWithPodOwnOrHost(NamespaceMode mode)
+    {
+        var pod = await RunNetworkedPodAsync("pid-" + mode.ToString().ToLowerInvariant(), c => c.Linux.SecurityContext.NamespaceOptions.Pid = mode);
+        var script = "echo pidns $(readlink /proc/self/ns/pid); echo init $(tr '\\0' ' ' < /proc/1/cmdline); echo self $$; sleep 1000";
+        ContainerConfig Config(string name)
+        {
+            var config = BusyboxConfig(name, "sh", "-c", script);
+            config.Linux.SecurityContext.NamespaceOptions = new NamespaceOption { Pid = mode, Network = NamespaceMode.Pod };
+            return config;
+        }
+        var a = await RunAsync(pod, Config("a"));
+        var b = await RunAsync(pod, Config("b"));
+        var logA = LogText(await WaitForLogAsync((await StatusAsync(a)).LogPath, "self"));
+        var logB = LogText(await WaitForLogAsync((await StatusAsync(b)).LogPath, "self"));
+        string Line(string log, string key) => log.Split('\n').Single(l => l.StartsWith(key + " ", StringComparison.Ordinal))[(key.Length + 1)..];
+        // The test runs in the host's PID namespace (PID 1's own links are not readable in every sandbox).
+        var hostPidNs = new FileInfo("/proc/self/ns/pid").LinkTarget;
+        Assert.StartsWith("pid:[", hostPidNs);
+        switch (mode)
+        {
+            case NamespaceMode.Pod:
+                // One namespace for the pod, whose PID 1 is the pause process.
+                Assert.Equal(Line(logA, "pidns"), Line(logB, "pidns"));
+                Assert.Contains("pause", Line(logA, "init"));
+                Assert.NotEqual(hostPidNs, Line(logA, "pidns"));
+                break;
+            case NamespaceMode.Container:
+                // Each container its own namespace, its own command as PID 1.
+                Assert.NotEqual(Line(logA, "pidns"), Line(logB, "pidns"));
+                Assert.Equal("1", Line(logA, "self"));
+                Assert.Equal("1", Line(logB, "self"));
+                break;
+            case NamespaceMode.Node:
+                Assert.Equal(hostPidNs, Line(logA, "pidns"));
+                Assert.Equal(hostPidNs, Line(logB, "pidns"));
+                break;
+        }
+        await StopRemovePodAsync(pod.Id);
+    }
+
     [Fact]
     public async Task PodFiles_HostnameHostsResolvConfAndShm_SeenByItsContainers()
     {

@@ -50,7 +50,13 @@ internal sealed partial class ContainerService
     public async Task StopAsync(string id, long timeoutSeconds, CancellationToken cancellationToken)
     {
         using var held = await _index.Locks.AcquireAsync(id, cancellationToken);
-        var current = Require(id);
+        await StopHeldAsync(Require(id), timeoutSeconds, cancellationToken);
+    }
+
+    /// <summary>StopAsync's work, for a caller that holds the container's lock.</summary>
+    private async Task StopHeldAsync(Container current, long timeoutSeconds, CancellationToken cancellationToken)
+    {
+        var id = current.Id;
         var container = Refreshed(current);
         if (container.Record.State is not (ContainerStates.Running or ContainerStates.Created))
         {
@@ -81,7 +87,22 @@ internal sealed partial class ContainerService
     {
         using var held = await _index.Locks.AcquireAsync(id, cancellationToken);
         if (_index.Get(id) is not { } container) return;
+        // As containerd and CRI-O: a live container is stopped first, so its exit is recorded and announced
+        // (STOPPED with the exit code) before DELETED; the runtime's delete --force below would kill it silently.
+        if (container.Record.State is ContainerStates.Running or ContainerStates.Created)
+        {
+            try
+            {
+                await StopHeldAsync(container, 0, cancellationToken);
+            }
+            catch (OperationFailedException e)
+            {
+                LogStopBeforeRemoveFailed(_logger, e, id);
+            }
+            container = _index.Get(id) ?? container;
+        }
         var last = Refreshed(container);
+        SaveIfChanged(last);
         await TearDownAsync(container, deleteRecord: true);
         // A half-created container (a daemon that died mid-create) was never announced.
         if (container.Record.State != ContainerStates.Creating) Publish(last, ContainerEventType.ContainerDeletedEvent);
@@ -226,15 +247,22 @@ internal sealed partial class ContainerService
         }
     }
 
-    /// <summary>A lifecycle event with the container's status and its pod's, after the change is persisted.</summary>
+    /// <summary>
+    /// A lifecycle event, after the change is persisted, with what kubelet's evented PLEG rebuilds the pod from (as
+    /// containerd 1.7): the pod's status and the statuses of all its containers, this one as the event saw it (absent
+    /// from its own DELETED). Read from memory without the other containers' or the pod's locks: a caller holds this
+    /// container's lock, and the pod lifecycle takes a pod's lock before its containers' (no lock-order cycle).
+    /// </summary>
     private void Publish(Container container, ContainerEventType type)
     {
+        var others = OfPod(container.Record.SandboxId).Where(c => c.Id != container.Id);
+        var containers = type == ContainerEventType.ContainerDeletedEvent ? others : others.Append(container);
         var e = new ContainerEventResponse
         {
             ContainerId = container.Id,
             ContainerEventType = type,
             CreatedAt = NowNanos(),
-            ContainersStatuses = { ContainerStatusBuilder.Build(container) },
+            ContainersStatuses = { containers.OrderBy(c => c.Record.CreatedAt).Select(ContainerStatusBuilder.Build) },
         };
         if (_sandboxes.Get(container.Record.SandboxId) is { } sandbox) e.PodSandboxStatus = SandboxService.StatusOf(sandbox);
         _events.Publish(e);
@@ -260,6 +288,9 @@ internal sealed partial class ContainerService
 
     [LoggerMessage(EventId = 6010, Level = LogLevel.Information, Message = "container {Id} is running: its StartContainer was interrupted by a daemon exit after the runtime started it")]
     private static partial void LogStartReconciled(ILogger logger, string id);
+
+    [LoggerMessage(EventId = 6011, Level = LogLevel.Warning, Message = "RemoveContainer {Id}: stopping it first failed; deleting it anyway")]
+    private static partial void LogStopBeforeRemoveFailed(ILogger logger, Exception e, string id);
 
     [LoggerMessage(EventId = 6009, Level = LogLevel.Error, Message = "recording the exit of container {Id} failed")]
     private static partial void LogExitFailed(ILogger logger, Exception e, string id);

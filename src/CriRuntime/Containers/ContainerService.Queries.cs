@@ -45,6 +45,10 @@ internal sealed partial class ContainerService
         return result.ToList();
     }
 
+    /// <summary>The statuses of a pod's containers (none still being created), oldest first, as its events carry them.</summary>
+    public IReadOnlyList<ContainerStatus> StatusesOfPod(string sandboxId) =>
+        OfPod(sandboxId).OrderBy(c => c.Record.CreatedAt).Select(ContainerStatusBuilder.Build).ToList();
+
     public static ContainerState StateOf(Container container) => container.Record.State switch
     {
         ContainerStates.Created => ContainerState.ContainerCreated,

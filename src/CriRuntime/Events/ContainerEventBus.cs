@@ -30,6 +30,9 @@ internal sealed partial class ContainerEventBus(ILogger<ContainerEventBus> logge
             {
                 if (!s.Channel.Writer.TryWrite(e)) (overflowed ??= []).Add(s);
             }
+            // Out of the list before the lock is released: a concurrent publisher would otherwise find it full
+            // too and drop (and log) it a second time.
+            foreach (var s in overflowed ?? []) _subscribers.Remove(s);
         }
         foreach (var s in overflowed ?? [])
         {

@@ -2,6 +2,9 @@ using System.Runtime.InteropServices;
 
 namespace CriRuntime.Linux;
 
+/// <summary>The size of a file system in bytes and its inodes, total and free (statvfs).</summary>
+internal sealed record FileSystemCapacity(ulong Bytes, ulong Inodes, ulong FreeInodes);
+
 /// <summary>Small typed wrappers over file system syscalls .NET does not expose.</summary>
 internal static partial class FileSystem
 {
@@ -37,8 +40,27 @@ internal static partial class FileSystem
         }
     }
 
+    /// <summary>statvfs(3): the size and inode counts of the file system holding <paramref name="path"/>.</summary>
+    public static unsafe FileSystemCapacity Capacity(string path)
+    {
+        StatVfs buffer;
+        if (Native.statvfs(path, &buffer) < 0) throw new LinuxException("statvfs", path);
+        return new FileSystemCapacity(buffer.Blocks * buffer.FragmentSize, buffer.Files, buffer.FreeFiles);
+    }
+
+    // struct statvfs of glibc on 64-bit Linux: eleven unsigned longs, then int __f_spare[6].
+    [StructLayout(LayoutKind.Sequential)]
+    private unsafe struct StatVfs
+    {
+        public ulong BlockSize, FragmentSize, Blocks, FreeBlocks, AvailableBlocks, Files, FreeFiles, AvailableFiles, FsId, Flags, NameMax;
+        public fixed int Spare[6];
+    }
+
     private static partial class Native
     {
+        [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+        internal static unsafe partial int statvfs(string path, StatVfs* buffer);
+
         [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
         internal static partial nint realpath(string path, nint resolved);
 

@@ -1,3 +1,5 @@
+using CriRuntime.Api.V1;
+
 namespace CriRuntime.Sandboxes;
 
 /// <summary>
@@ -11,6 +13,9 @@ internal interface IPodContainers
 
     /// <summary>Removes every container of the pod (CRI: RemovePodSandbox removes them); idempotent.</summary>
     Task RemoveAllAsync(string sandboxId, CancellationToken cancellationToken);
+
+    /// <summary>The CRI statuses of the pod's containers, as the pod's events carry them; takes no lock.</summary>
+    IReadOnlyList<ContainerStatus> StatusesOfPod(string sandboxId);
 }
 
 /// <summary>Pods without containers: what exists until the Containers service implements <see cref="IPodContainers"/>.</summary>
@@ -19,4 +24,6 @@ internal sealed class NoPodContainers : IPodContainers
     public Task StopAllAsync(string sandboxId, CancellationToken cancellationToken) => Task.CompletedTask;
 
     public Task RemoveAllAsync(string sandboxId, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public IReadOnlyList<ContainerStatus> StatusesOfPod(string sandboxId) => [];
 }

@@ -65,13 +65,16 @@ internal sealed partial class SandboxService
 
     private void Publish(Sandbox sandbox, ContainerEventType type) => Publish(StatusOf(sandbox), type);
 
-    // As containerd: a pod's own events name the sandbox id as the container id.
+    // As containerd 1.7: a pod's own events name the sandbox id as the container id and carry the statuses of all
+    // its containers (kubelet's evented PLEG rebuilds the pod from them). Those are read without container locks:
+    // the caller holds the pod's lock, and container code never takes a pod's lock, so no lock-order cycle.
     private void Publish(PodSandboxStatus status, ContainerEventType type) => events.Publish(new ContainerEventResponse
     {
         ContainerId = status.Id,
         ContainerEventType = type,
         CreatedAt = (DateTimeOffset.UtcNow - DateTimeOffset.UnixEpoch).Ticks * 100,
         PodSandboxStatus = status,
+        ContainersStatuses = { containers.StatusesOfPod(status.Id) },
     });
 
     public static PodSandboxState StateOf(Sandbox sandbox) =>

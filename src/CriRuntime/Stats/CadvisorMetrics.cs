@@ -1,4 +1,5 @@
 using CriRuntime.Api.V1;
+using CriRuntime.Linux;
 
 namespace CriRuntime.Stats;
 
@@ -6,7 +7,8 @@ namespace CriRuntime.Stats;
 /// The cAdvisor-named metric set served through ListMetricDescriptors / ListPodSandboxMetrics (as CRI-O does),
 /// which kubelet exposes on /metrics/cadvisor when it takes metrics from the runtime. Labels as CRI-O's: every
 /// metric carries id, name and image; container_cpu_usage_seconds_total adds cpu ("total", as cAdvisor without
-/// per-cpu stats) and network metrics the interface. Pod-level series are (pod id, "POD", "").
+/// per-cpu stats) and network metrics the interface. Pod-level series are (pod id, "POD", ""); filesystem series
+/// exist for containers only (their writable layers).
 /// </summary>
 internal static class CadvisorMetrics
 {
@@ -44,11 +46,21 @@ internal static class CadvisorMetrics
         ("container_network_transmit_errors_total", "Cumulative count of errors encountered while transmitting"),
     ];
 
+    // CRI-O's set and help texts; its labels are the base ones (cAdvisor's "device" is left out, as CRI-O does).
+    private static readonly (string Name, string Help)[] FilesystemMetrics =
+    [
+        ("container_fs_usage_bytes", "Current filesystem usage in bytes."),
+        ("container_fs_limit_bytes", "Filesystem limit in bytes."),
+        ("container_fs_inodes_total", "Total number of inodes."),
+        ("container_fs_inodes_free", "Number of free inodes."),
+    ];
+
     /// <summary>Every metric this runtime may report, with its help text and label keys.</summary>
     public static IReadOnlyList<MetricDescriptor> Descriptors { get; } =
     [
         .. CgroupMetrics.Select(m => Descriptor(m.Name, m.Help, m.Name == CpuUsage ? CpuLabels : BaseLabels)),
         .. NetworkMetrics.Select(m => Descriptor(m.Name, m.Help, InterfaceLabels)),
+        .. FilesystemMetrics.Select(m => Descriptor(m.Name, m.Help, BaseLabels)),
     ];
 
     /// <summary>CPU, memory and process metrics of one cgroup sample; absent counters are left out.</summary>
@@ -87,6 +99,25 @@ internal static class CadvisorMetrics
             }
         }
     }
+
+    /// <summary>
+    /// Filesystem metrics of a container's writable layer, as CRI-O computes them: usage = the layer's measured
+    /// (cached) size, the same as ContainerStats' writable_layer.used_bytes; limit and inodes = the file system the
+    /// layer lives on (statvfs), since a layer has no quota of its own here.
+    /// </summary>
+    public static IEnumerable<Metric> FromFilesystem(DirectorySize layer, FileSystemCapacity? capacity, long timestamp, string id, string name, string image)
+    {
+        string[] labels = [id, name, image];
+        yield return Metric(FilesystemMetrics[0].Name, MetricType.Gauge, Nanos(layer.MeasuredAt), labels, layer.Bytes);
+        if (capacity is null) yield break;
+        ulong[] values = [capacity.Bytes, capacity.Inodes, capacity.FreeInodes];
+        for (var i = 0; i < values.Length; i++)
+        {
+            yield return Metric(FilesystemMetrics[i + 1].Name, MetricType.Gauge, timestamp, labels, values[i]);
+        }
+    }
+
+    private static long Nanos(DateTimeOffset time) => (time - DateTimeOffset.UnixEpoch).Ticks * 100;
 
     private static MetricDescriptor Descriptor(string name, string help, string[] labels)
     {

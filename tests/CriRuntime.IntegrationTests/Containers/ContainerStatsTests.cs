@@ -71,6 +71,15 @@ public sealed class ContainerStatsTests(ITestOutputHelper output, ContainerImage
         Assert.True(after.WritableLayer.InodesUsed.Value > before.WritableLayer.InodesUsed.Value);
         Assert.True(after.WritableLayer.Timestamp > before.WritableLayer.Timestamp);
         Assert.False(string.IsNullOrEmpty(after.WritableLayer.FsId.Mountpoint));
+        // ListPodSandboxMetrics reports the same layer as cAdvisor's container_fs_* series (kubelet's /metrics/cadvisor).
+        var metrics = (await Daemon.Runtime.ListPodSandboxMetricsAsync(new ListPodSandboxMetricsRequest())).PodMetrics
+            .Single(p => p.PodSandboxId == pod.Id).ContainerMetrics.Single(c => c.ContainerId == id).Metrics.ToDictionary(m => m.Name);
+        var fsUsage = metrics["container_fs_usage_bytes"];
+        Assert.True(fsUsage.Value.Value >= before.WritableLayer.UsedBytes.Value + 8 * MiB, $"container_fs_usage_bytes {fsUsage.Value.Value}");
+        Assert.Equal([id, "writer", config.Image.Image], fsUsage.LabelValues);
+        Assert.Equal(MetricType.Gauge, fsUsage.MetricType);
+        Assert.True(metrics["container_fs_limit_bytes"].Value.Value > fsUsage.Value.Value, $"container_fs_limit_bytes {metrics["container_fs_limit_bytes"].Value.Value}");
+        Assert.InRange(metrics["container_fs_inodes_free"].Value.Value, 0UL, metrics["container_fs_inodes_total"].Value.Value);
         await StopRemovePodAsync(pod.Id);
     }
 

@@ -44,6 +44,52 @@ public sealed class RuntimeStatusTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Status_LauncherBinaryMissing_RuntimeNotReadyNamingIt()
+    {
+        await using var daemon = await CriDaemon.StartAsync(output, s =>
+        {
+            Pods.Configure(s);
+            s.DefaultHandler = "criruntime";
+            s.Launcher = ("/nonexistent/criruntime-launch", Path.Combine(s.Dir, "launch"));
+        });
+
+        var status = await daemon.Runtime.StatusAsync(new StatusRequest());
+
+        var runtime = status.Status.Conditions.Single(c => c.Type == "RuntimeReady");
+        Assert.False(runtime.Status);
+        Assert.Equal("RuntimeNotFound", runtime.Reason);
+        Assert.Contains("/nonexistent/criruntime-launch", runtime.Message);
+        // NetworkReady is its own condition: a missing runtime does not hide it.
+        Assert.Single(status.Status.Conditions, c => c.Type == "NetworkReady");
+    }
+
+    [Fact]
+    public async Task Status_StateDirReadOnly_RuntimeNotReadyUntilWritableAgain()
+    {
+        await using var daemon = await CriDaemon.StartAsync(output, Pods.Configure);
+        var root = daemon.Settings.Root;
+        Assert.True((await daemon.Runtime.StatusAsync(new StatusRequest())).Status.Conditions.Single(c => c.Type == "RuntimeReady").Status);
+
+        // Root ignores file modes, but not a read-only mount: the state dir becomes one under the running daemon.
+        HostCommand.Check("mount", "--bind", root, root);
+        RuntimeCondition runtime;
+        try
+        {
+            HostCommand.Check("mount", "-o", "remount,bind,ro", root);
+            runtime = (await daemon.Runtime.StatusAsync(new StatusRequest())).Status.Conditions.Single(c => c.Type == "RuntimeReady");
+        }
+        finally
+        {
+            HostCommand.Check("umount", root);
+        }
+
+        Assert.False(runtime.Status);
+        Assert.Equal("StateDirNotWritable", runtime.Reason);
+        Assert.Contains(root, runtime.Message);
+        Assert.True((await daemon.Runtime.StatusAsync(new StatusRequest())).Status.Conditions.Single(c => c.Type == "RuntimeReady").Status);
+    }
+
+    [Fact]
     public async Task CheckpointContainer_Unimplemented_SaysWhy()
     {
         await using var daemon = await CriDaemon.StartAsync(output);

@@ -1,5 +1,6 @@
 using CriRuntime.Api.V1;
 using CriRuntime.Events;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace CriRuntime.Tests.Events;
@@ -57,6 +58,42 @@ public sealed class ContainerEventBusTests
         {
             await foreach (var _ in stuck.ReadAllAsync(CancellationToken.None)) { }
         });
+    }
+
+    [Fact]
+    public async Task Publish_ConcurrentPublishersOverflowOneSubscriber_DroppedAndLoggedOnce()
+    {
+        var logger = new CountingLogger();
+        var bus = new ContainerEventBus(logger);
+        using var stuck = bus.Subscribe("stuck");
+        for (var i = 0; i < ContainerEventBus.SubscriberBuffer; i++) bus.Publish(Event($"c{i}"));
+
+        // Pods and containers publish from many threads at once: each of them finds the buffer full.
+        using var start = new Barrier(8);
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(t => Task.Factory.StartNew(() =>
+        {
+            start.SignalAndWait();
+            for (var i = 0; i < 200; i++) bus.Publish(Event($"t{t}-{i}"));
+        }, TaskCreationOptions.LongRunning)));
+
+        Assert.Equal(1, logger.Warnings);
+        Assert.Equal(0, bus.SubscriberCount);
+    }
+
+    private sealed class CountingLogger : ILogger<ContainerEventBus>
+    {
+        private int _warnings;
+
+        public int Warnings => Volatile.Read(ref _warnings);
+
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (logLevel == LogLevel.Warning) Interlocked.Increment(ref _warnings);
+        }
     }
 
     [Fact]

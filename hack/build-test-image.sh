@@ -39,7 +39,8 @@ fill_busybox() {
     ln "$rootfs/bin/busybox" "$rootfs/$applet"
   done
   printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' > "$rootfs/etc/passwd"
-  printf 'root:x:0:\nnobody:x:65534:\n' > "$rootfs/etc/group"
+  # staff lists nobody as a member: a container running as nobody gets it as a supplementary group
+  printf 'root:x:0:\nnobody:x:65534:\nstaff:x:50:nobody\n' > "$rootfs/etc/group"
   chmod 1777 "$rootfs/tmp"
 }
 

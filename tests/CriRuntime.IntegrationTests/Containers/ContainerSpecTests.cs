@@ -57,13 +57,14 @@ public class ContainerSpecTests(ITestOutputHelper output, ContainerImages images
         byUid.Linux.SecurityContext.SupplementalGroups.Add(4000);
         var (status, text) = await RunToExitAsync(pod, byUid);
         Assert.StartsWith("uid=65534(nobody) gid=65534(nobody) groups=", text);
-        Assert.Equal(["4000", "65534(nobody)"], text.Trim().Split("groups=")[1].Split(',').Order());
+        // 50 (staff) from the image's /etc/group, which lists nobody as a member; 4000 from the pod.
+        Assert.Equal(["4000", "50(staff)", "65534(nobody)"], text.Trim().Split("groups=")[1].Split(',').Order());
         Assert.Equal(65534, status.User.Linux.Uid);
         Assert.Contains(4000, status.User.Linux.SupplementalGroups);
 
-        var byName = BusyboxConfig("name", "id", "-u");
+        var byName = BusyboxConfig("name", "id");
         byName.Linux.SecurityContext.RunAsUsername = "nobody";
-        Assert.Equal("65534\n", (await RunToExitAsync(pod, byName)).Output);
+        Assert.Equal("uid=65534(nobody) gid=65534(nobody) groups=50(staff),65534(nobody)\n", (await RunToExitAsync(pod, byName)).Output);
 
         var fromImage = BusyboxConfig("image", "id", "-un");
         fromImage.Image.Image = Images.Nobody;

@@ -47,6 +47,25 @@ public class ContainerResourcesTests(ITestOutputHelper output, ContainerImages i
     }
 
     [Fact]
+    public async Task UpdateContainerResources_CpusetOfRunningContainer_CgroupProcessAndStatusFollow()
+    {
+        var pod = await RunPodAsync("cpuset");
+        var id = await RunAsync(pod, BusyboxConfig("pinned", "sleep", "600"));
+        var cgroup = await CgroupsPathAsync(id);
+        var last = (Environment.ProcessorCount - 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var pinned = new LinuxContainerResources { CpusetCpus = last, CpuShares = 512 };
+        await Daemon.Runtime.UpdateContainerResourcesAsync(new UpdateContainerResourcesRequest { ContainerId = id, Linux = pinned });
+
+        Assert.Equal(last, CgroupFile("cpuset", cgroup, "cpuset.cpus"));
+        Assert.Equal("512", CgroupFile("cpu", cgroup, "cpu.shares"));
+        // The running process (the pod's PID 1 is the pause, outside this cgroup) and a new exec may run only there.
+        var r = await Daemon.Runtime.ExecSyncAsync(new ExecSyncRequest { ContainerId = id, Cmd = { "sh", "-c", "grep Cpus_allowed_list /proc/$(pidof sleep)/status /proc/self/status" }, Timeout = 10 });
+        Assert.All(r.Stdout.ToStringUtf8().Trim().Split('\n'), l => Assert.EndsWith("\t" + last, l));
+        Assert.Equal(last, (await StatusAsync(id)).Resources.Linux.CpusetCpus);
+        await StopRemovePodAsync(pod.Id);
+    }
+
+    [Fact]
     public async Task UpdateContainerResources_RaiseMemoryAndCpu_CgroupAndStatusFollow()
     {
         var before = LeakCheck.Take(Daemon, cgroupParent: CgroupParent);

@@ -8,19 +8,7 @@ namespace CriRuntime.IntegrationTests.Containers;
 /// <summary>Containers in pods with a network of their own (a bridge of the test's own), and many cycles of them.</summary>
 public class ContainerPodTests(ITestOutputHelper output, ContainerImages images) : ContainerTestBase(output, images)
 {
-    private PodNetwork? _network;
-
-    protected override void Configure(DaemonSettings settings)
-    {
-        settings.CniPluginDirs.Add("/usr/lib/cni");
-        _network = PodNetwork.For(settings, portmap: false);
-    }
-
-    public override async Task DisposeAsync()
-    {
-        await base.DisposeAsync();
-        _network?.Dispose();
-    }
+    protected override bool UsesBridgeNetwork => true;
 
     private Task<(string Id, PodSandboxConfig Config)> RunNetworkedPodAsync(string name, Action<PodSandboxConfig>? configure = null) =>
         RunPodAsync(name, c =>
@@ -125,7 +113,7 @@ public class ContainerPodTests(ITestOutputHelper output, ContainerImages images)
         var pod = await RunNetworkedPodAsync("cycles");
         // One cycle first so lazily created daemon state (fds, dirs) is in the baseline.
         await CycleAsync(pod, "warmup");
-        var before = LeakCheck.Take(Daemon, _network, CgroupParent);
+        var before = LeakCheck.Take(Daemon, BridgeNetwork, CgroupParent);
         var started = System.Diagnostics.Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, 4).Select(worker => Task.Run(async () =>
         {
@@ -133,7 +121,7 @@ public class ContainerPodTests(ITestOutputHelper output, ContainerImages images)
         })));
         Output.WriteLine($"200 cycles in {started.Elapsed.TotalSeconds:F1} s");
         Assert.Empty((await Daemon.Runtime.ListContainersAsync(new ListContainersRequest())).Containers);
-        LeakCheck.Take(Daemon, _network, CgroupParent).AssertSameAs(before);
+        LeakCheck.Take(Daemon, BridgeNetwork, CgroupParent).AssertSameAs(before);
         await StopRemovePodAsync(pod.Id);
     }
 

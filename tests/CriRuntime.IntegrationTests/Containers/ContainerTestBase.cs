@@ -22,6 +22,14 @@ public abstract class ContainerTestBase(ITestOutputHelper output, ContainerImage
     /// <summary>The runtime handler of the test's pods ("" = the daemon's default, our launcher unless overridden).</summary>
     protected virtual string Handler => "";
 
+    /// <summary>Pods with a network namespace get a bridge network of the class's own (no portmap) instead of loopback only.</summary>
+    protected virtual bool UsesBridgeNetwork => false;
+
+    /// <summary>The bridge network, with <see cref="UsesBridgeNetwork"/>.</summary>
+    protected PodNetwork? BridgeNetwork => _network;
+
+    private PodNetwork? _network;
+
     /// <summary>Extra daemon settings for a test class.</summary>
     protected virtual void Configure(DaemonSettings settings)
     {
@@ -33,6 +41,11 @@ public abstract class ContainerTestBase(ITestOutputHelper output, ContainerImage
         {
             Pods.Configure(s);
             s.ExtraToml.Append(Registry.InsecureToml);
+            if (UsesBridgeNetwork)
+            {
+                s.CniPluginDirs.Add("/usr/lib/cni");
+                _network = PodNetwork.For(s, portmap: false);
+            }
             Configure(s);
         });
         await Daemon.Images.PullImageAsync(new PullImageRequest { Image = new ImageSpec { Image = Busybox } });
@@ -43,6 +56,7 @@ public abstract class ContainerTestBase(ITestOutputHelper output, ContainerImage
         await Pods.RemoveAllAsync(Daemon);
         await Daemon.DisposeAsync();
         Pods.RemoveCgroupParent(CgroupParent);
+        _network?.Dispose();
     }
 
     /// <summary>A pod with its own network namespace (loopback only: the daemon has no CNI config here, so host network).</summary>

@@ -14,19 +14,7 @@ namespace CriRuntime.IntegrationTests.Streaming;
 /// </summary>
 public class SpdystreamClientTests(ITestOutputHelper output, ContainerImages images) : ContainerTestBase(output, images)
 {
-    private PodNetwork? _network;
-
-    protected override void Configure(DaemonSettings settings)
-    {
-        settings.CniPluginDirs.Add("/usr/lib/cni");
-        _network = PodNetwork.For(settings, portmap: false);
-    }
-
-    public override async Task DisposeAsync()
-    {
-        await base.DisposeAsync();
-        _network?.Dispose();
-    }
+    protected override bool UsesBridgeNetwork => true;
 
     private sealed record ExecOutput(string Protocol, string Stdout, string Stderr, string Error);
 

@@ -15,19 +15,7 @@ namespace CriRuntime.IntegrationTests.Streaming;
 public class StreamingRpcTests(ITestOutputHelper output, ContainerImages images) : ContainerTestBase(output, images)
 {
     private const string V4 = "v4.channel.k8s.io";
-    private PodNetwork? _network;
-
-    protected override void Configure(DaemonSettings settings)
-    {
-        settings.CniPluginDirs.Add("/usr/lib/cni");
-        _network = PodNetwork.For(settings, portmap: false);
-    }
-
-    public override async Task DisposeAsync()
-    {
-        await base.DisposeAsync();
-        _network?.Dispose();
-    }
+    protected override bool UsesBridgeNetwork => true;
 
     private async Task<string> RunSleeperAsync(string name = "sleeper", Action<ContainerConfig>? configure = null)
     {

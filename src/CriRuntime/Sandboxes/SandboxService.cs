@@ -281,6 +281,7 @@ internal sealed partial class SandboxService(
         PodUid = config.Metadata.Uid,
         PortMappings = request?.PortMappings ?? [],
         Bandwidth = request?.Bandwidth,
+        StaticIps = request?.StaticIps ?? [],
         Dns = config.DnsConfig is { } d ? new CniDns([.. d.Servers], [.. d.Searches], [.. d.Options]) : null,
     };
 

@@ -15,7 +15,7 @@ internal sealed partial class CniNetwork
     /// <summary>Runs CHECK through the chain with the result ADD returned; throws when a plugin finds the attachment broken.</summary>
     public async Task CheckAsync(CniNetworkList list, CniPodInfo pod, string resultJson, CancellationToken cancellationToken)
     {
-        var capabilityArgs = CapabilityArgs(pod);
+        var capabilityArgs = CapabilityArgs(pod, podCidr.IpRanges());
         var prevResult = JsonNode.Parse(resultJson);
         foreach (var plugin in list.Plugins)
         {

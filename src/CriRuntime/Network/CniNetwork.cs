@@ -34,7 +34,7 @@ internal sealed partial class CniNetwork(DaemonOptions options, PodCidr podCidr,
     /// <summary>Runs ADD through the chain; returns the final result (JSON) to persist.</summary>
     public async Task<string> AddAsync(CniNetworkList list, CniPodInfo pod, CancellationToken cancellationToken)
     {
-        var capabilityArgs = CapabilityArgs(pod);
+        var capabilityArgs = CapabilityArgs(pod, podCidr.IpRanges());
         JsonNode? prevResult = null;
         foreach (var plugin in list.Plugins)
         {
@@ -51,7 +51,7 @@ internal sealed partial class CniNetwork(DaemonOptions options, PodCidr podCidr,
     /// </summary>
     public async Task DelAsync(CniNetworkList list, CniPodInfo pod, string? resultJson, CancellationToken cancellationToken)
     {
-        var capabilityArgs = CapabilityArgs(pod);
+        var capabilityArgs = CapabilityArgs(pod, podCidr.IpRanges());
         var prevResult = string.IsNullOrEmpty(resultJson) ? null : JsonNode.Parse(resultJson);
         var netns = File.Exists(pod.NetnsPath) ? pod.NetnsPath : "";
         for (var attempt = 1; ; attempt++)
@@ -138,11 +138,15 @@ internal sealed partial class CniNetwork(DaemonOptions options, PodCidr podCidr,
 
     private static string TypeOf(JsonObject plugin) => plugin["type"]!.GetValue<string>();
 
-    private Dictionary<string, JsonNode> CapabilityArgs(CniPodInfo pod)
+    /// <summary>
+    /// What each capability a plugin may declare gets in its runtimeConfig (CNI conventions); <paramref name="ipRanges"/>
+    /// is kubelet's pod CIDR (UpdateRuntimeConfig), for IPAM plugins that declare the ipRanges capability.
+    /// </summary>
+    internal static Dictionary<string, JsonNode> CapabilityArgs(CniPodInfo pod, JsonNode? ipRanges)
     {
         var args = new Dictionary<string, JsonNode>(StringComparer.Ordinal);
-        // kubelet's pod CIDR (UpdateRuntimeConfig), for IPAM plugins that declare the ipRanges capability.
-        if (podCidr.IpRanges() is { } ipRanges) args["ipRanges"] = ipRanges;
+        if (ipRanges is not null) args["ipRanges"] = ipRanges;
+        if (pod.StaticIps.Count > 0) args["ips"] = new JsonArray([.. pod.StaticIps.Select(ip => (JsonNode)ip)]);
         if (pod.PortMappings.Count > 0)
         {
             var mappings = new JsonArray();

@@ -20,4 +20,7 @@ internal sealed record CniPodInfo
     public IReadOnlyList<CniPortMapping> PortMappings { get; init; } = [];
     public CniBandwidth? Bandwidth { get; init; }
     public CniDns? Dns { get; init; }
+
+    /// <summary>Static addresses for plugins that declare the "ips" capability (<see cref="StaticIpAnnotation"/>).</summary>
+    public IReadOnlyList<string> StaticIps { get; init; } = [];
 }

@@ -24,6 +24,9 @@ internal sealed record SandboxRequest
     public CniBandwidth? Bandwidth { get; init; }
     public IReadOnlyList<CniPortMapping> PortMappings { get; init; } = [];
 
+    /// <summary>From the cni.criruntime.io/ips annotation; none for a host-network pod (no CNI runs).</summary>
+    public IReadOnlyList<string> StaticIps { get; init; } = [];
+
     /// <summary>The pause's user when the pod sets none: 65535, as the upstream pause image.</summary>
     private const uint DefaultPauseId = 65535;
 
@@ -65,6 +68,7 @@ internal sealed record SandboxRequest
             CgroupParent = cgroupParent,
             Bandwidth = BandwidthQuantity.FromAnnotations(config.Annotations),
             PortMappings = hostNetwork ? [] : PortMappingsOf(config),
+            StaticIps = hostNetwork ? [] : StaticIpAnnotation.FromAnnotations(config.Annotations),
         };
     }
 

@@ -146,6 +146,7 @@ internal sealed partial class SandboxService
     {
         PortMappings = SandboxRequest.PortMappingsOf(sandbox.Config),
         Bandwidth = BandwidthQuantity.FromAnnotations(sandbox.Config.Annotations),
+        StaticIps = StaticIpAnnotation.FromAnnotationsOrEmpty(sandbox.Config.Annotations),
     };
 
     [LoggerMessage(EventId = 5009, Level = LogLevel.Information, Message = "CNI CHECK of pod {Id} on network {Network}: {Outcome}")]

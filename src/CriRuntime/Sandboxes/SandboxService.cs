@@ -81,7 +81,7 @@ internal sealed partial class SandboxService(
             image = await rollback.StepAsync("get pause image", () => pauseImage.AcquireAsync(id, cancellationToken));
             rollback.OnUndo("get pause image", () => pauseImage.Release(id));
         }
-        var sandbox = new Sandbox(new SandboxRecord
+        var pending = new PendingSandbox(index, new Sandbox(new SandboxRecord
         {
             Id = id,
             State = SandboxStates.Creating,
@@ -94,21 +94,27 @@ internal sealed partial class SandboxService(
             CgroupsPath = (request.CgroupParent.Length == 0 ? "/criruntime" : request.CgroupParent.TrimEnd('/')) + "/" + id,
             CniConfig = cniList?.ToJson(),
             PauseImage = image?.Id,
-        }, request.Config);
+        }, request.Config));
         try
         {
             await rollback.StepAsync("write record", () =>
             {
-                index.Save(sandbox);
+                pending.Update(r => r);
                 rollback.OnUndo("write record", () => index.Delete(id));
                 return Task.CompletedTask;
             });
             Failpoint.Hit("pod.run.after-record");
-            sandbox = await PrepareHostAsync(request, sandbox, rollback, cancellationToken);
-            sandbox = await StartAsync(request, sandbox, cniList, image, rollback, cancellationToken);
-            sandbox = sandbox with { Record = sandbox.Record with { State = SandboxStates.Ready } };
+            await PrepareHostAsync(request, pending.Current.Record, rollback, cancellationToken);
+            var started = await StartAsync(request, pending, cniList, image, rollback, cancellationToken);
             Failpoint.Hit("pod.run.before-ready");
-            await rollback.StepAsync("mark ready", () => { index.Save(sandbox); return Task.CompletedTask; });
+            var sandbox = await rollback.StepAsync("mark ready", () => Task.FromResult(pending.Update(r => r with
+            {
+                State = SandboxStates.Ready,
+                PausePid = started.Pid,
+                PauseStartTime = started.PidStartTime,
+                MonitorPid = started.MonitorPid,
+                MonitorStartTime = started.MonitorStartTime,
+            })));
             // As containerd: CREATED then STARTED, both once the pod is persisted ready.
             Publish(sandbox, ContainerEventType.ContainerCreatedEvent);
             Publish(sandbox, ContainerEventType.ContainerStartedEvent);
@@ -124,9 +130,8 @@ internal sealed partial class SandboxService(
     }
 
     /// <summary>Directories, netns pin, hostname/hosts/resolv.conf, /dev/shm.</summary>
-    private async Task<Sandbox> PrepareHostAsync(SandboxRequest request, Sandbox sandbox, Rollback rollback, CancellationToken cancellationToken)
+    private static async Task PrepareHostAsync(SandboxRequest request, SandboxRecord r, Rollback rollback, CancellationToken cancellationToken)
     {
-        var r = sandbox.Record;
         await rollback.StepAsync("create pod directory", () =>
         {
             Directory.CreateDirectory(r.Dir);
@@ -158,18 +163,17 @@ internal sealed partial class SandboxService(
                 return Task.CompletedTask;
             });
         }
-        return sandbox;
     }
 
     /// <summary>
     /// CNI ADD and the pause start run concurrently: both only need the pinned netns, and together they are
     /// most of RunPodSandbox's time.
     /// </summary>
-    private async Task<Sandbox> StartAsync(SandboxRequest request, Sandbox sandbox, CniNetworkList? cniList, StoredImage? image,
+    private async Task<MonitoredContainer> StartAsync(SandboxRequest request, PendingSandbox pending, CniNetworkList? cniList, StoredImage? image,
         Rollback rollback, CancellationToken cancellationToken)
     {
-        var r = sandbox.Record;
-        var cni = cniList is null ? Task.FromResult<string?>(null) : AddNetworkAsync(request, r, cniList, rollback, cancellationToken);
+        var r = pending.Current.Record;
+        var cni = cniList is null ? Task.CompletedTask : AddNetworkAsync(request, pending, cniList, rollback, cancellationToken);
         var pause = StartPauseAsync(request, r, image, rollback, cancellationToken);
         try
         {
@@ -181,34 +185,31 @@ internal sealed partial class SandboxService(
             await Task.WhenAll(cni.ContinueWith(_ => { }, TaskScheduler.Default), pause.ContinueWith(_ => { }, TaskScheduler.Default));
             throw (cni.Exception ?? pause.Exception)!.InnerException!;
         }
-        var cniResult = cni.Result;
-        var started = pause.Result;
-        return sandbox with
-        {
-            Record = r with
-            {
-                CniResult = cniResult,
-                Ips = [.. CniResult.Ips(cniResult)],
-                PausePid = started.Pid,
-                PauseStartTime = started.PidStartTime,
-                MonitorPid = started.MonitorPid,
-                MonitorStartTime = started.MonitorStartTime,
-            },
-        };
+        return pause.Result;
     }
 
-    private async Task<string?> AddNetworkAsync(SandboxRequest request, SandboxRecord r, CniNetworkList list, Rollback rollback, CancellationToken cancellationToken)
+    private async Task AddNetworkAsync(SandboxRequest request, PendingSandbox pending, CniNetworkList list, Rollback rollback, CancellationToken cancellationToken)
     {
         await Task.Yield();
+        var r = pending.Current.Record;
         var pod = PodInfo(r, request.Config, request);
-        var result = await rollback.StepAsync("CNI ADD", async () =>
+        string? added = null;
+        await rollback.StepAsync("CNI ADD", async () =>
         {
-            // DEL is idempotent and also undoes a chain that failed half-way, so register it before ADD.
-            rollback.OnUndo("CNI ADD", () => network.DelAsync(list, pod, null, CancellationToken.None));
-            return await network.AddAsync(list, pod, cancellationToken);
+            // DEL is idempotent and also undoes a chain that failed half-way, so register it before ADD; it gets
+            // the ADD's result as prevResult once there is one (CNI 1.0).
+            rollback.OnUndo("CNI ADD", () => network.DelAsync(list, pod, added, CancellationToken.None));
+            added = await network.AddAsync(list, pod, cancellationToken);
         });
         Failpoint.Hit("pod.run.after-cni-add");
-        return result;
+        // Persisted at once, not with "mark ready": a daemon that dies before ready undoes the pod at its next
+        // start, and that DEL must carry the result as prevResult too.
+        await rollback.StepAsync("save CNI result", () =>
+        {
+            pending.Update(p => p with { CniResult = added, Ips = [.. CniResult.Ips(added)] });
+            return Task.CompletedTask;
+        });
+        Failpoint.Hit("pod.run.after-cni-result");
     }
 
     private async Task<MonitoredContainer> StartPauseAsync(SandboxRequest request, SandboxRecord r, StoredImage? image, Rollback rollback,
@@ -280,6 +281,7 @@ internal sealed partial class SandboxService(
         PodUid = config.Metadata.Uid,
         PortMappings = request?.PortMappings ?? [],
         Bandwidth = request?.Bandwidth,
+        StaticIps = request?.StaticIps ?? [],
         Dns = config.DnsConfig is { } d ? new CniDns([.. d.Servers], [.. d.Searches], [.. d.Options]) : null,
     };
 

@@ -14,7 +14,8 @@ public sealed class FaultInjectionTests(ITestOutputHelper output, ContainerImage
 {
     public static TheoryData<string> Failpoints() =>
     [
-        "pod.run.after-record", "pod.run.after-netns", "pod.run.after-cni-add", "pod.run.after-pause-create", "pod.run.before-ready",
+        "pod.run.after-record", "pod.run.after-netns", "pod.run.after-cni-add", "pod.run.after-cni-result",
+        "pod.run.after-pause-create", "pod.run.before-ready",
         "pod.stop.after-containers", "pod.stop.after-teardown",
         "pod.remove.after-containers", "pod.remove.after-runtime-delete", "pod.remove.before-record-delete",
         "container.create.after-record", "container.create.after-rootfs", "container.create.after-spec",

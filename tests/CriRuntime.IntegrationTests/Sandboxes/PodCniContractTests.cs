@@ -1,13 +1,14 @@
 using System.Text.Json;
 using CriRuntime.Api.V1;
 using CriRuntime.IntegrationTests.Harness;
+using Grpc.Core;
 using Xunit.Abstractions;
 
 namespace CriRuntime.IntegrationTests.Sandboxes;
 
 /// <summary>
 /// What CNI plugins receive from us (the spec's environment and kubelet's CNI_ARGS, prevResult on DEL), what
-/// PodSandboxStatus echoes back to kubelet, and a dual-stack network's two addresses.
+/// PodSandboxStatus echoes back to kubelet, a dual-stack network's two addresses, and static IPs (runtimeConfig.ips).
 /// </summary>
 [Collection("pods")]
 public sealed class PodCniContractTests(ITestOutputHelper output) : PodTestBase(output)
@@ -111,6 +112,54 @@ public sealed class PodCniContractTests(ITestOutputHelper output) : PodTestBase(
         {
             File.WriteAllText(conflist, Network.Conflist);
         }
+    }
+
+    [Fact]
+    public async Task RunPodSandbox_IpsAnnotationWithIpsCapability_PodGetsExactlyThatAddress()
+    {
+        var conflist = Path.Combine(Daemon.Settings.CniConfDir, "10-test.conflist");
+        // The bridge declares the capability; host-local (its IPAM) reads runtimeConfig.ips from the same stdin.
+        var withIps = Network.Conflist.Replace("\"isGateway\":true,", "\"isGateway\":true,\"capabilities\":{\"ips\":true},");
+        Assert.NotEqual(Network.Conflist, withIps);
+        File.WriteAllText(conflist, withIps);
+        try
+        {
+            var before = LeakCheck.Take(Daemon, Network, CgroupParent);
+            // .77, not the .2 host-local would hand out first, so a pod that got the default address fails.
+            var ip = Network.Subnet[..^"0/24".Length] + "77";
+            var config = Pods.Config("static-ip", CgroupParent);
+            config.Annotations["cni.criruntime.io/ips"] = ip + "/24";
+            var id = await RunAsync(config);
+            var (status, info) = await StatusAsync(id);
+            Assert.Equal(ip, status.Network.Ip);
+            Assert.Empty(status.Network.AdditionalIps);
+            Assert.Contains($"inet {ip}/24 ", Pods.InNetns(info.GetProperty("netnsPath").GetString()!, "ip", "-4", "addr", "show", "eth0").Stdout);
+            Assert.Equal([ip], Network.Allocations());
+            await StopAndRemoveAsync(id);
+            LeakCheck.Take(Daemon, Network, CgroupParent).AssertSameAs(before);
+        }
+        finally
+        {
+            File.WriteAllText(conflist, Network.Conflist);
+        }
+    }
+
+    [Theory]
+    [InlineData("10.1.2")]
+    [InlineData("10.1.2.3/40")]
+    [InlineData("127.0.0.1")]
+    public async Task RunPodSandbox_BadIpsAnnotation_InvalidArgumentNamingItAndNothingLeft(string value)
+    {
+        var before = LeakCheck.Take(Daemon, Network, CgroupParent);
+        var config = Pods.Config("bad-ip", CgroupParent);
+        config.Annotations["cni.criruntime.io/ips"] = "10.0.0.9," + value;
+
+        var e = await Assert.ThrowsAsync<RpcException>(() => RunAsync(config));
+
+        Assert.Equal(StatusCode.InvalidArgument, e.StatusCode);
+        Assert.Contains("cni.criruntime.io/ips", e.Status.Detail);
+        Assert.Empty((await Daemon.Runtime.ListPodSandboxAsync(new ListPodSandboxRequest())).Items);
+        LeakCheck.Take(Daemon, Network, CgroupParent).AssertSameAs(before);
     }
 
     private static string? Env(JsonElement call, string name) =>

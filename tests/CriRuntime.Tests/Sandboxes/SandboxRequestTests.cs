@@ -76,4 +76,34 @@ public sealed class SandboxRequestTests
 
         Assert.Throws<InvalidArgumentException>(() => SandboxRequest.Validate(config, Runc));
     }
+
+    [Fact]
+    public void Validate_IpsAnnotation_StaticIpsParsed()
+    {
+        var config = Config();
+        config.Annotations["cni.criruntime.io/ips"] = "10.1.2.3/24";
+
+        Assert.Equal(["10.1.2.3/24"], SandboxRequest.Validate(config, Runc).StaticIps);
+    }
+
+    [Fact]
+    public void Validate_BadIpsAnnotation_InvalidArgumentNamingAnnotation()
+    {
+        var config = Config();
+        config.Annotations["cni.criruntime.io/ips"] = "10.1.2.3/24,10.1.2";
+
+        var e = Assert.Throws<InvalidArgumentException>(() => SandboxRequest.Validate(config, Runc));
+
+        Assert.Contains("cni.criruntime.io/ips", e.Message);
+    }
+
+    [Fact]
+    public void Validate_IpsAnnotationOnHostNetworkPod_Ignored()
+    {
+        var config = Config();
+        config.Linux.SecurityContext.NamespaceOptions.Network = NamespaceMode.Node;
+        config.Annotations["cni.criruntime.io/ips"] = "not an address";
+
+        Assert.Empty(SandboxRequest.Validate(config, Runc).StaticIps);
+    }
 }

@@ -12,6 +12,16 @@ internal static class ContainerStates
 }
 
 /// <summary>
+/// A Stop or Remove under way, persisted before its first teardown step so that a daemon dying mid-way finishes it
+/// at its next start (docs/STATE.md: interrupted Stop and Remove). Null when no such call is in flight.
+/// </summary>
+internal static class ContainerIntents
+{
+    public const string Stop = "stop";
+    public const string Remove = "remove";
+}
+
+/// <summary>
 /// A container as persisted in root/containers/&lt;id&gt;.json: the CRI request that created it, what the image
 /// resolved to, and everything needed to undo its host objects (bundle, overlay mount, writable layer, cgroup,
 /// monitor), also after a daemon restart.
@@ -21,6 +31,9 @@ internal sealed record ContainerRecord
     public required string Id { get; init; }
     public required string SandboxId { get; init; }
     public required string State { get; init; }
+
+    /// <summary>A <see cref="ContainerIntents"/> value while a Stop or Remove is under way; null otherwise.</summary>
+    public string? Intent { get; init; }
 
     /// <summary>The ContainerConfig as its protobuf encoding (base64 in JSON), so it round-trips exactly.</summary>
     public required byte[] Config { get; init; }

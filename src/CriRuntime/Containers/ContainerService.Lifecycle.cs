@@ -60,9 +60,10 @@ internal sealed partial class ContainerService
         var container = Refreshed(current);
         if (container.Record.State is not (ContainerStates.Running or ContainerStates.Created))
         {
-            SaveIfChanged(container);
+            SaveIfChanged(WithoutStopIntent(container));
             return;
         }
+        container = WithIntent(container, ContainerIntents.Stop);
         var r = container.Record;
         if (timeoutSeconds > 0 && Processes.Signal(r.Pid, r.PidStartTime, r.StopSignal))
         {
@@ -78,7 +79,7 @@ internal sealed partial class ContainerService
         }
         Failpoint.Hit("container.stop.after-kill");
         await WaitForExitFileAsync(container, cancellationToken);
-        SaveIfChanged(Refreshed(container));
+        SaveIfChanged(WithoutStopIntent(Refreshed(container)));
         LogStopped(_logger, id);
     }
 
@@ -87,6 +88,7 @@ internal sealed partial class ContainerService
     {
         using var held = await _index.Locks.AcquireAsync(id, cancellationToken);
         if (_index.Get(id) is not { } container) return;
+        container = WithIntent(container, ContainerIntents.Remove);
         // As containerd and CRI-O: a live container is stopped first, so its exit is recorded and announced
         // (STOPPED with the exit code) before DELETED; the runtime's delete --force below would kill it silently.
         if (container.Record.State is ContainerStates.Running or ContainerStates.Created)
@@ -108,6 +110,24 @@ internal sealed partial class ContainerService
         if (container.Record.State != ContainerStates.Creating) Publish(last, ContainerEventType.ContainerDeletedEvent);
         LogRemoved(_logger, id);
     }
+
+    /// <summary>
+    /// Persists that a Stop or Remove is under way, before its first teardown step (the caller holds the lock): a
+    /// daemon that dies from here on finishes the call at its next start (Recovery/InterruptedOperations). A
+    /// Remove's intent is never weakened to a Stop's; a container still being created is undone by its own record.
+    /// </summary>
+    private Container WithIntent(Container container, string intent)
+    {
+        var r = container.Record;
+        if (r.State == ContainerStates.Creating || r.Intent == intent || r.Intent == ContainerIntents.Remove) return container;
+        var marked = container with { Record = r with { Intent = intent } };
+        _index.Save(marked);
+        return marked;
+    }
+
+    /// <summary>The container with a finished Stop's intent cleared; the same instance when there is none.</summary>
+    private static Container WithoutStopIntent(Container container) =>
+        container.Record.Intent == ContainerIntents.Stop ? container with { Record = container.Record with { Intent = null } } : container;
 
     public async Task StopAllAsync(string sandboxId, CancellationToken cancellationToken) =>
         await Task.WhenAll(_index.OfSandbox(sandboxId).Select(c => StopAsync(c.Id, 0, cancellationToken)));

@@ -61,6 +61,9 @@ internal static class ServiceRegistration
         services.AddSingleton<SandboxService>();
         services.AddSingleton<SandboxRecovery>();
         services.AddHostedService(sp => sp.GetRequiredService<SandboxRecovery>());
+        // After SandboxRecovery (pods hold their pause image again before a Remove releases it), before the server.
+        services.AddSingleton<InterruptedOperations>();
+        services.AddHostedService(sp => sp.GetRequiredService<InterruptedOperations>());
         services.AddSingleton<OrphanSweep>();
         services.AddHostedService<StartupRecovery>();
         services.AddSingleton(new CgroupStatsReader());

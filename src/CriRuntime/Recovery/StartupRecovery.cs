@@ -8,12 +8,13 @@ namespace CriRuntime.Recovery;
 
 /// <summary>
 /// The last step of recovery at start, in the background (the socket serves at once): waits for the undo of
-/// unfinished pods and containers, then sweeps orphans (<see cref="OrphanSweep"/>) unless the previous daemon
+/// unfinished pods and containers and for the interrupted Stop/Remove calls (<see cref="InterruptedOperations"/>),
+/// then sweeps orphans (<see cref="OrphanSweep"/>) unless the previous daemon
 /// shut down cleanly (SIGTERM with nothing half-made writes run_root/clean-shutdown; a crash leaves no marker), and
 /// logs "startup recovery finished". A clean shutdown leaves every container running.
 /// </summary>
 internal sealed partial class StartupRecovery(DaemonOptions options, SandboxIndex sandboxes, ContainerIndex containers,
-    SandboxRecovery sandboxRecovery, ContainerRecovery containerRecovery, OrphanSweep sweep, ILogger<StartupRecovery> logger) : IHostedService
+    SandboxRecovery sandboxRecovery, ContainerRecovery containerRecovery, InterruptedOperations interrupted, OrphanSweep sweep, ILogger<StartupRecovery> logger) : IHostedService
 {
     private Task? _running;
 
@@ -31,7 +32,7 @@ internal sealed partial class StartupRecovery(DaemonOptions options, SandboxInde
             .Select(p => Path.GetDirectoryName(p) ?? "/").Where(p => p.Length > 1).Distinct().ToList();
         _running = Task.Run(async () =>
         {
-            await Task.WhenAll(containerRecovery.Completion, sandboxRecovery.Completion);
+            await Task.WhenAll(containerRecovery.Completion, sandboxRecovery.Completion, interrupted.Completion);
             await MarkDeadPodsNotReadyAsync();
             var removed = clean ? 0 : await sweep.RunAsync(cgroupParents);
             LogFinished(logger, sandboxes.All.Count(), containers.All.Count(), clean ? "clean shutdown, no sweep" : $"swept, {removed} orphans removed",
@@ -71,7 +72,8 @@ internal sealed partial class StartupRecovery(DaemonOptions options, SandboxInde
             return;
         }
         // Something still half-made (an RPC cut short by the shutdown) means the next start must look everywhere.
-        if (sandboxes.All.Any(s => s.Record.State == SandboxStates.Creating) || containers.All.Any(c => c.Record.State == ContainerStates.Creating)) return;
+        if (sandboxes.All.Any(s => s.Record.State == SandboxStates.Creating || s.Record.Intent is not null)
+            || containers.All.Any(c => c.Record.State == ContainerStates.Creating || c.Record.Intent is not null)) return;
         Directory.CreateDirectory(options.RunRoot);
         File.WriteAllText(Marker, "");
     }

@@ -11,6 +11,16 @@ internal static class SandboxStates
 }
 
 /// <summary>
+/// A Stop or Remove under way, persisted before its first teardown step so that a daemon dying mid-way finishes it
+/// at its next start (docs/STATE.md: interrupted Stop and Remove). Null when no such call is in flight.
+/// </summary>
+internal static class SandboxIntents
+{
+    public const string Stop = "stop";
+    public const string Remove = "remove";
+}
+
+/// <summary>
 /// A pod as persisted in root/sandboxes/&lt;id&gt;.json: the CRI request that created it and everything needed to
 /// undo what was done on the host, also after a daemon restart.
 /// </summary>
@@ -20,6 +30,9 @@ internal sealed record SandboxRecord
 
     public required string Id { get; init; }
     public required string State { get; init; }
+
+    /// <summary>A <see cref="SandboxIntents"/> value while a Stop or Remove is under way; null otherwise.</summary>
+    public string? Intent { get; init; }
 
     /// <summary>The PodSandboxConfig as its protobuf encoding (base64 in JSON), so it round-trips exactly.</summary>
     public required byte[] Config { get; init; }

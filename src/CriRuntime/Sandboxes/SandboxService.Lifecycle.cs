@@ -18,6 +18,7 @@ internal sealed partial class SandboxService
     {
         using var held = await index.Locks.AcquireAsync(id, cancellationToken);
         if (index.Get(id) is not { } sandbox) return;
+        sandbox = WithIntent(sandbox, SandboxIntents.Stop);
         await containers.StopAllAsync(id, cancellationToken);
         Failpoint.Hit("pod.stop.after-containers");
         var r = sandbox.Record;
@@ -34,7 +35,9 @@ internal sealed partial class SandboxService
         if (r.ShmPath is { } shm) Mounts.UnmountIfMounted(shm);
         if (r.PauseImage is not null) Mounts.UnmountIfMounted(Path.Combine(r.Dir, SandboxRecord.RootfsDir));
 
-        var stopped = sandbox with { Record = r with { State = SandboxStates.NotReady, NetworkTornDown = true } };
+        // A Remove that called this Stop is still under way: its intent stays until the record goes.
+        var intent = r.Intent == SandboxIntents.Remove ? SandboxIntents.Remove : null;
+        var stopped = sandbox with { Record = r with { State = SandboxStates.NotReady, NetworkTornDown = true, Intent = intent } };
         index.Save(stopped);
         // Only the stop that ended a ready pod tells: a repeated Stop, or the undo of an unfinished creation, does not.
         if (r.State == SandboxStates.Ready) Publish(stopped, ContainerEventType.ContainerStoppedEvent);
@@ -45,6 +48,10 @@ internal sealed partial class SandboxService
     public async Task RemoveAsync(string id, CancellationToken cancellationToken)
     {
         if (index.Get(id) is not { } before) return;
+        using (await index.Locks.AcquireAsync(id, cancellationToken))
+        {
+            if (index.Get(id) is { } current) WithIntent(current, SandboxIntents.Remove);
+        }
         if (before.Record.State != SandboxStates.NotReady || !before.Record.NetworkTornDown)
         {
             await StopAsync(id, cancellationToken);
@@ -72,6 +79,20 @@ internal sealed partial class SandboxService
         pauseImage.Release(id);
         if (before.Record.State != SandboxStates.Creating) Publish(status, ContainerEventType.ContainerDeletedEvent);
         LogRemoved(logger, id);
+    }
+
+    /// <summary>
+    /// Persists that a Stop or Remove is under way, before its first teardown step (the caller holds the pod's
+    /// lock): a daemon that dies from here on finishes the call at its next start (Recovery/InterruptedOperations).
+    /// A Remove's intent is never weakened to a Stop's; a pod still being created is undone by its own record.
+    /// </summary>
+    private Sandbox WithIntent(Sandbox sandbox, string intent)
+    {
+        var r = sandbox.Record;
+        if (r.State == SandboxStates.Creating || r.Intent == intent || r.Intent == SandboxIntents.Remove) return sandbox;
+        var marked = sandbox with { Record = r with { Intent = intent } };
+        index.Save(marked);
+        return marked;
     }
 
     private async Task TearDownNetworkAsync(Sandbox sandbox, CancellationToken cancellationToken)

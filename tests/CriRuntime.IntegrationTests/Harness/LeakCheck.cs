@@ -53,6 +53,10 @@ public sealed record LeakCheck(IReadOnlyDictionary<string, IReadOnlyList<string>
         return new LeakCheck(items);
     }
 
+    /// <summary>This check narrowed to the items whose names start with one of <paramref name="prefixes"/>.</summary>
+    public LeakCheck Only(params string[] prefixes) =>
+        new(Items.Where(i => prefixes.Any(p => i.Key.StartsWith(p, StringComparison.Ordinal))).ToDictionary(i => i.Key, i => i.Value));
+
     /// <param name="ignore">Items not to compare, e.g. "daemon fds" across a daemon restart.</param>
     public void AssertSameAs(LeakCheck before, params string[] ignore)
     {

@@ -1,5 +1,6 @@
 using CriRuntime.Api.V1;
 using CriRuntime.IntegrationTests.Containers;
+using CriRuntime.IntegrationTests.Harness;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -7,8 +8,9 @@ namespace CriRuntime.IntegrationTests.Recovery;
 
 /// <summary>
 /// The daemon SIGKILLs itself at each named step of the pod, container and image lifecycles (src/CriRuntime/Recovery/
-/// Failpoint.cs); after a restart the lists hold exactly what the client was told, repeating the interrupted call
-/// (or removing everything) succeeds, and nothing is left on the host.
+/// Failpoint.cs); after a restart the lists hold exactly what the client was told, and nothing is left on the host.
+/// An interrupted creation is undone and kubelet's retry succeeds; an interrupted Stop or Remove is finished by the
+/// start itself, before it serves: the first answers are the completed outcome, with no call repeated.
 /// </summary>
 public sealed class FaultInjectionTests(ITestOutputHelper output, ContainerImages images) : RecoveryTestBase(output, images)
 {
@@ -35,8 +37,8 @@ public sealed class FaultInjectionTests(ITestOutputHelper output, ContainerImage
         await (scenario switch
         {
             "pod.run" => PodRunAsync(failpoint),
-            "pod.stop" => PodStopAsync(failpoint),
-            "pod.remove" => PodRemoveAsync(failpoint),
+            "pod.stop" => PodStopAsync(failpoint, before),
+            "pod.remove" => PodRemoveAsync(failpoint, before),
             "container.create" => ContainerCreateAsync(failpoint),
             "container.start" => ContainerStartAsync(failpoint),
             "container.stop" => ContainerStopAsync(failpoint),
@@ -61,31 +63,41 @@ public sealed class FaultInjectionTests(ITestOutputHelper output, ContainerImage
         await StopRemovePodAsync(id);
     }
 
-    /// <summary>StopPodSandbox never returned: the pod is still listed, and the repeated Stop finishes the job.</summary>
-    private async Task PodStopAsync(string failpoint)
+    /// <summary>
+    /// StopPodSandbox never returned: the start finishes it before serving, so the first List already shows the pod
+    /// NOTREADY with its container exited, its network torn down and its pause gone.
+    /// </summary>
+    private async Task PodStopAsync(string failpoint, LeakCheck before)
     {
         var pod = await RunNetworkPodAsync("stopping");
         var container = await RunAsync(pod, Ticker("ticker"));
         await ExpectCrashAsync(failpoint, () => Daemon.Runtime.StopPodSandboxAsync(new StopPodSandboxRequest { PodSandboxId = pod.Id }).ResponseAsync);
-        await RecoverAsync();
-        Assert.Equal(pod.Id, Assert.Single(await ListPodsAsync()).Id);
-        Assert.Equal(container, Assert.Single(await ListContainersAsync()).Id);
-        await Daemon.Runtime.StopPodSandboxAsync(new StopPodSandboxRequest { PodSandboxId = pod.Id });
-        Assert.Equal(PodSandboxState.SandboxNotready, Assert.Single(await ListPodsAsync()).State);
-        Assert.Equal(ContainerState.ContainerExited, (await StatusAsync(container)).State);
+        var seen = await RestartUnarmedAsync();
+        var listed = Assert.Single(await ListPodsAsync());
+        Assert.Equal((pod.Id, PodSandboxState.SandboxNotready), (listed.Id, listed.State));
+        var c = Assert.Single(await ListContainersAsync());
+        Assert.Equal((container, ContainerState.ContainerExited), (c.Id, c.State));
+        Assert.Equal(137, (await StatusAsync(container)).ExitCode); // SIGKILL: a pod's Stop gives its containers no grace
+        Assert.Contains($"finished interrupted StopPodSandbox of {pod.Id}", Daemon.Log);
+        // The pod stays until its Remove; what its Stop undoes (IPs, rules, the pause and container processes) is gone.
+        Leaks().Only("host-local allocations", "iptables rules", "processes in cgroups").AssertSameAs(before);
+        await WaitForRecoveryAsync(seen);
         await Daemon.Runtime.RemovePodSandboxAsync(new RemovePodSandboxRequest { PodSandboxId = pod.Id });
     }
 
-    /// <summary>RemovePodSandbox never returned: the pod is gone or still listed not ready, and the repeated Remove succeeds.</summary>
-    private async Task PodRemoveAsync(string failpoint)
+    /// <summary>RemovePodSandbox never returned: the start finishes it before serving; the pod is gone and nothing of it remains.</summary>
+    private async Task PodRemoveAsync(string failpoint, LeakCheck before)
     {
         var pod = await RunNetworkPodAsync("removing");
         await RunAsync(pod, Ticker("ticker"));
         await Daemon.Runtime.StopPodSandboxAsync(new StopPodSandboxRequest { PodSandboxId = pod.Id });
         await ExpectCrashAsync(failpoint, () => Daemon.Runtime.RemovePodSandboxAsync(new RemovePodSandboxRequest { PodSandboxId = pod.Id }).ResponseAsync);
-        await RecoverAsync();
-        Assert.All(await ListPodsAsync(), p => Assert.Equal((pod.Id, PodSandboxState.SandboxNotready), (p.Id, p.State)));
-        await Daemon.Runtime.RemovePodSandboxAsync(new RemovePodSandboxRequest { PodSandboxId = pod.Id });
+        var seen = await RestartUnarmedAsync();
+        Assert.Empty(await ListPodsAsync());
+        Assert.Empty(await ListContainersAsync());
+        Assert.Contains($"finished interrupted RemovePodSandbox of {pod.Id}", Daemon.Log);
+        Leaks().AssertSameAs(before, "daemon fds");
+        await WaitForRecoveryAsync(seen);
     }
 
     /// <summary>CreateContainer never returned: no container is listed, and the retry with the same name succeeds.</summary>
@@ -114,31 +126,40 @@ public sealed class FaultInjectionTests(ITestOutputHelper output, ContainerImage
         await StopRemovePodAsync(pod.Id);
     }
 
-    /// <summary>StopContainer never returned: the repeated Stop reports the container exited.</summary>
+    /// <summary>StopContainer never returned: the start finishes it before serving; the container is exited with its exit code.</summary>
     private async Task ContainerStopAsync(string failpoint)
     {
         var pod = await RunNetworkPodAsync("stopping");
+        var podOnly = Leaks();
         var id = await RunAsync(pod, Ticker("ticker"));
         await ExpectCrashAsync(failpoint, () => Daemon.Runtime.StopContainerAsync(new StopContainerRequest { ContainerId = id, Timeout = 10 }).ResponseAsync);
-        await RecoverAsync();
-        await Daemon.Runtime.StopContainerAsync(new StopContainerRequest { ContainerId = id, Timeout = 10 });
+        var seen = await RestartUnarmedAsync();
+        var c = Assert.Single(await ListContainersAsync());
+        Assert.Equal((id, ContainerState.ContainerExited), (c.Id, c.State));
         var status = await StatusAsync(id);
-        Assert.Equal(ContainerState.ContainerExited, status.State);
-        Assert.NotEqual(0, status.ExitCode);
+        Assert.Equal((143, "Error"), (status.ExitCode, status.Reason)); // the stop signal (SIGTERM) ended it before the crash
+        Assert.True(status.FinishedAt >= status.StartedAt);
+        Assert.Equal(PodSandboxState.SandboxReady, Assert.Single(await ListPodsAsync()).State);
+        Assert.Contains($"finished interrupted StopContainer of {id}", Daemon.Log);
+        Leaks().Only("processes in cgroups").AssertSameAs(podOnly);
+        await WaitForRecoveryAsync(seen);
         await StopRemovePodAsync(pod.Id);
     }
 
-    /// <summary>RemoveContainer never returned: the container is gone or still listed exited, and the repeated Remove succeeds.</summary>
+    /// <summary>RemoveContainer never returned: the start finishes it before serving; the container is gone, its pod untouched.</summary>
     private async Task ContainerRemoveAsync(string failpoint)
     {
         var pod = await RunNetworkPodAsync("removing");
+        var podOnly = Leaks();
         var id = await RunAsync(pod, Ticker("ticker"));
         await Daemon.Runtime.StopContainerAsync(new StopContainerRequest { ContainerId = id, Timeout = 10 });
         await ExpectCrashAsync(failpoint, () => Daemon.Runtime.RemoveContainerAsync(new RemoveContainerRequest { ContainerId = id }).ResponseAsync);
-        await RecoverAsync();
-        Assert.All(await ListContainersAsync(), c => Assert.Equal((id, ContainerState.ContainerExited), (c.Id, c.State)));
-        await Daemon.Runtime.RemoveContainerAsync(new RemoveContainerRequest { ContainerId = id });
+        var seen = await RestartUnarmedAsync();
         Assert.Empty(await ListContainersAsync());
+        Assert.Equal(PodSandboxState.SandboxReady, Assert.Single(await ListPodsAsync()).State);
+        Assert.Contains($"finished interrupted RemoveContainer of {id}", Daemon.Log);
+        Leaks().AssertSameAs(podOnly, "daemon fds");
+        await WaitForRecoveryAsync(seen);
         await StopRemovePodAsync(pod.Id);
     }
 

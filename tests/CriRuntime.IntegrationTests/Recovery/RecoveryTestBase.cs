@@ -67,13 +67,22 @@ public abstract class RecoveryTestBase(ITestOutputHelper output, ContainerImages
     }
 
     /// <summary>Starts the daemon again without any failpoint and waits until its startup recovery has finished.</summary>
-    protected async Task RecoverAsync()
+    protected async Task RecoverAsync() => await WaitForRecoveryAsync(await RestartUnarmedAsync());
+
+    /// <summary>
+    /// Starts the daemon again without any failpoint and returns as soon as it serves (startup recovery may still be
+    /// running); pass the result to <see cref="WaitForRecoveryAsync"/>.
+    /// </summary>
+    protected async Task<int> RestartUnarmedAsync()
     {
         Daemon.Settings.Environment.Remove(FailpointVariable);
         var seen = Daemon.LogCount(RecoveryFinished);
         await Daemon.RestartAsync();
-        await Daemon.WaitForLogAsync(RecoveryFinished, seen, TimeSpan.FromSeconds(60));
+        return seen;
     }
+
+    protected async Task WaitForRecoveryAsync(int seenBefore) =>
+        await Daemon.WaitForLogAsync(RecoveryFinished, seenBefore, TimeSpan.FromSeconds(60));
 
     protected async Task<IReadOnlyList<PodSandbox>> ListPodsAsync() =>
         (await Daemon.Runtime.ListPodSandboxAsync(new ListPodSandboxRequest())).Items;

@@ -38,7 +38,8 @@ public sealed class RestartRecoveryTests(ITestOutputHelper output, ContainerImag
             Assert.Equal(ipsBefore[pod.Id], ip);
             var status = await StatusAsync(container);
             Assert.Equal(ContainerState.ContainerRunning, status.State);
-            Assert.Equal((statusesBefore[container].StartedAt, statusesBefore[container].LogPath), (status.StartedAt, status.LogPath));
+            var was = statusesBefore[container];
+            Assert.Equal((was.CreatedAt, was.StartedAt, was.LogPath), (status.CreatedAt, status.StartedAt, status.LogPath));
         }
         await Task.WhenAll(pods.Select(p => StatusAsync(p.Container)).Select(async s => await AssertLogGrowsAsync((await s).LogPath)));
         var exited = await WaitExitedAsync(shortLived);
@@ -56,6 +57,69 @@ public sealed class RestartRecoveryTests(ITestOutputHelper output, ContainerImag
 
         foreach (var (pod, _) in pods) await StopRemovePodAsync(pod.Id);
         Leaks().AssertSameAs(before, "daemon fds");
+    }
+
+    /// <summary>
+    /// After a kill -9 and restart, a running container is attachable again (its output flows; detaching leaves it
+    /// running), its stats are read from its recovered cgroup, and a container that had exited before the crash
+    /// reports exactly the same exit code, reason and timestamps.
+    /// </summary>
+    [Fact]
+    public async Task StartAfterCrash_RecoveredContainers_AttachableWithStatsAndExitedStatusKept()
+    {
+        var before = Leaks();
+        var pod = await RunNetworkPodAsync("recovered");
+        var running = await RunAsync(pod, Ticker("ticker"));
+        var done = await RunAsync(pod, BusyboxConfig("done", "sh", "-c", "exit 3"));
+        var exitedBefore = await WaitExitedAsync(done);
+        var runningBefore = await StatusAsync(running);
+
+        await Daemon.KillAsync();
+        await RecoverAsync();
+
+        var exitedAfter = await StatusAsync(done);
+        Assert.Equal(ContainerState.ContainerExited, exitedAfter.State);
+        Assert.Equal((3, "Error"), (exitedBefore.ExitCode, exitedBefore.Reason));
+        Assert.Equal((exitedBefore.ExitCode, exitedBefore.Reason, exitedBefore.Message), (exitedAfter.ExitCode, exitedAfter.Reason, exitedAfter.Message));
+        Assert.Equal((exitedBefore.CreatedAt, exitedBefore.StartedAt, exitedBefore.FinishedAt), (exitedAfter.CreatedAt, exitedAfter.StartedAt, exitedAfter.FinishedAt));
+        var runningAfter = await StatusAsync(running);
+        Assert.Equal(ContainerState.ContainerRunning, runningAfter.State);
+        Assert.Equal((runningBefore.CreatedAt, runningBefore.StartedAt), (runningAfter.CreatedAt, runningAfter.StartedAt));
+
+        Assert.Contains("tick", await AttachOutputAsync(running, "tick"));
+        Assert.Equal(ContainerState.ContainerRunning, (await StatusAsync(running)).State);
+        await AssertLogGrowsAsync(runningAfter.LogPath); // still running after the detach
+
+        var first = (await Daemon.Runtime.ContainerStatsAsync(new ContainerStatsRequest { ContainerId = running })).Stats;
+        await AssertLogGrowsAsync(runningAfter.LogPath);
+        var listed = (await Daemon.Runtime.ListContainerStatsAsync(new ListContainerStatsRequest())).Stats.Single(s => s.Attributes.Id == running);
+        Assert.Equal(running, first.Attributes.Id);
+        Assert.True(first.Cpu.UsageCoreNanoSeconds.Value > 0, "no CPU time read from the recovered cgroup");
+        Assert.True(listed.Cpu.UsageCoreNanoSeconds.Value >= first.Cpu.UsageCoreNanoSeconds.Value && listed.Cpu.Timestamp > first.Cpu.Timestamp,
+            $"cpu {first.Cpu.UsageCoreNanoSeconds.Value} -> {listed.Cpu.UsageCoreNanoSeconds.Value} ns went back");
+        Assert.All(new[] { first, listed }, s => Assert.InRange(s.Memory.WorkingSetBytes.Value, 1UL, 512UL * 1024 * 1024));
+
+        await StopRemovePodAsync(pod.Id);
+        Leaks().AssertSameAs(before, "daemon fds");
+    }
+
+    /// <summary>Attaches to stdout over WebSocket (v5) until <paramref name="text"/> arrived, then detaches.</summary>
+    private async Task<string> AttachOutputAsync(string id, string text)
+    {
+        var url = (await Daemon.Runtime.AttachAsync(new AttachRequest { ContainerId = id, Stdout = true, Stderr = true })).Url;
+        using var ws = new System.Net.WebSockets.ClientWebSocket();
+        ws.Options.AddSubProtocol("v5.channel.k8s.io");
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        await ws.ConnectAsync(new Uri(url.Replace("http://", "ws://")), timeout.Token);
+        var seen = "";
+        var buffer = new byte[4096];
+        while (!seen.Contains(text, StringComparison.Ordinal))
+        {
+            var r = await ws.ReceiveAsync(buffer, timeout.Token);
+            if (r.Count > 1 && buffer[0] == 1) seen += System.Text.Encoding.UTF8.GetString(buffer, 1, r.Count - 1);
+        }
+        ws.Abort();
+        return seen;
     }
 
     [Fact]

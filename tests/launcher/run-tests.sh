@@ -278,6 +278,27 @@ t_kill_signal_exit_code() {
 	run_ctr "$b2"; expect_eq "$?" 7 "run exit status"
 }
 
+t_pause_binary() {
+	# criruntime-pause as PID 1: an orphan re-parented to it is reaped; TERM and INT end it with status 0
+	make -s -C "$TOP/src/pause" OUT="$T/pause-out" >/dev/null || fail "build criruntime-pause"
+	for sig in TERM INT; do
+		b=$(bundle "p$sig" 'c["process"]["args"]=["/pause"]')
+		cp "$T/pause-out/criruntime-pause" "$b/rootfs/pause"
+		id=$(cid "p$sig")
+		( run_ctr "$b" >"$T/run-$sig.out" 2>&1; echo $? >"$T/status-$sig" ) &
+		for i in $(seq 1 100); do rt state "$id" 2>/dev/null | grep -q '"running"' && break; sleep 0.05; done
+		rt state "$id" | grep -q '"running"' || fail "pause did not start: $(cat "$T/run-$sig.out")"
+		# the subshell exits at once and leaves its sleep to PID 1
+		rt exec "$id" sh -c '(sleep 0.2 &)' || fail "exec"
+		sleep 0.7
+		zombies=$(rt exec "$id" sh -c 'ps -o stat,pid,comm >/tmp/ps; grep -c "^Z" /tmp/ps')
+		expect_eq "$zombies" 0 "zombies left under the pause"
+		rt kill "$id" "$sig" || fail "kill $sig"
+		for i in $(seq 1 100); do [ -s "$T/status-$sig" ] && break; sleep 0.05; done
+		expect_eq "$(cat "$T/status-$sig" 2>/dev/null)" 0 "exit status after SIG$sig"
+	done
+}
+
 t_exec_tty() {
 	b=$(bundle b 'c["process"]["args"]=["sleep","30"]')
 	create_ctr "$b" || fail "create: $(cat "$b/out")"; id=$(cid b); rt start "$id" || fail start

@@ -68,6 +68,13 @@ internal sealed class LayerStore(StorageLayout layout, BlobStore blobs)
                     await compressed.VerifyAsync(layer.Digest, cancellationToken).ConfigureAwait(false);
                     throw new OperationFailedException($"layer {layer.Digest}: cannot be decompressed or read as tar: {e.GetType().Name} {e.Message}", e);
                 }
+                catch (OperationFailedException)
+                {
+                    // A corrupt download can also decode into a tar entry the unpacker refuses: a blob that is not
+                    // the one the manifest names is reported as such, before what its bytes happened to contain.
+                    await compressed.VerifyAsync(layer.Digest, cancellationToken).ConfigureAwait(false);
+                    throw;
+                }
                 await compressed.VerifyAsync(layer.Digest, cancellationToken).ConfigureAwait(false);
                 await file.FlushAsync(cancellationToken).ConfigureAwait(false);
                 file.Flush(flushToDisk: true);

@@ -283,6 +283,31 @@ public sealed class PullImageTests(ITestOutputHelper output)
         AssertStorageEmpty(daemon);
     }
 
+    [Fact]
+    public async Task PullImage_BlobSwappedForALayerTheUnpackerRefuses_DigestMismatchReported()
+    {
+        await using var registry = await TestRegistry.StartAsync();
+        // Incompressible content: the genuine blob is larger than the swapped one, so reading stops at its end.
+        await registry.PushLayersAsync("swapped:1", [new TarLayer().File("good", Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(48 * 1024))).ToArray()]);
+        var (_, layers) = await registry.GetImageAsync("swapped", "1");
+        // Other bytes than the manifest names, and among them an entry the unpacker refuses (an absolute path
+        // outside the layer): the blob is reported as the wrong blob, not as a hostile layer.
+        using (var gz = new System.IO.Compression.GZipStream(File.Create(registry.BlobDataPath(layers[0])), System.IO.Compression.CompressionLevel.Fastest))
+        {
+            gz.Write(new TarLayer().File("/tmp/criruntime-swapped-blob/pwned", "x").ToArray());
+        }
+        await using var daemon = await CriDaemon.StartAsync(output, s => s.ExtraToml.Append(registry.InsecureToml));
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => Pull(daemon, $"{registry.Host}/swapped:1"));
+
+        output.WriteLine(error.Status.Detail);
+        Assert.Matches("(digest|size) mismatch", error.Status.Detail);
+        Assert.DoesNotContain("invalid layer", error.Status.Detail);
+        Assert.False(Directory.Exists("/tmp/criruntime-swapped-blob"));
+        Assert.Empty((await daemon.Images.ListImagesAsync(new ListImagesRequest())).Images);
+        AssertStorageEmpty(daemon);
+    }
+
     [Theory]
     [InlineData("busy box")]
     [InlineData("Busybox")]

@@ -59,6 +59,19 @@ public abstract class ContainerTestBase(ITestOutputHelper output, ContainerImage
         _network?.Dispose();
     }
 
+    /// <summary>A running busybox <c>sleep 3600</c> in a pod of its own: the target of exec, attach and stats tests.</summary>
+    protected async Task<string> RunSleeperAsync(string name = "sleeper", Action<ContainerConfig>? configure = null)
+    {
+        var pod = await RunPodAsync(name + "-pod");
+        var config = BusyboxConfig(name, "sleep", "3600");
+        configure?.Invoke(config);
+        return await RunAsync(pod, config);
+    }
+
+    /// <summary>The streaming URL of an Exec with stdout on (as kubectl exec asks for).</summary>
+    protected async Task<string> ExecUrlAsync(string id, bool tty, bool stdin, bool stderr, params string[] cmd) =>
+        (await Daemon.Runtime.ExecAsync(new ExecRequest { ContainerId = id, Cmd = { cmd }, Tty = tty, Stdin = stdin, Stdout = true, Stderr = stderr })).Url;
+
     /// <summary>A pod with its own network namespace (loopback only: the daemon has no CNI config here, so host network).</summary>
     protected async Task<(string Id, PodSandboxConfig Config)> RunPodAsync(string name, Action<PodSandboxConfig>? configure = null)
     {

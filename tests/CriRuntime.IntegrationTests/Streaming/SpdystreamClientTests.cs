@@ -20,14 +20,6 @@ public class SpdystreamClientTests(ITestOutputHelper output, ContainerImages ima
 
     private sealed record ForwardOutput(string[] Responses, string[] Errors);
 
-    private async Task<string> ExecUrlAsync(string id, bool tty, bool stdin, bool stderr, params string[] cmd) =>
-        (await Daemon.Runtime.ExecAsync(new ExecRequest { ContainerId = id, Cmd = { cmd }, Tty = tty, Stdin = stdin, Stdout = true, Stderr = stderr })).Url;
-
-    private async Task<string> RunSleeperAsync()
-    {
-        var pod = await RunPodAsync("spdy-pod");
-        return await RunAsync(pod, BusyboxConfig("sleeper", "sleep", "3600"));
-    }
 
     [Fact]
     public async Task Exec_StdinStdoutStderrAndExitCode_CarriedLikeKubectl()

@@ -17,19 +17,9 @@ public class StreamingRpcTests(ITestOutputHelper output, ContainerImages images)
     private const string V4 = "v4.channel.k8s.io";
     protected override bool UsesBridgeNetwork => true;
 
-    private async Task<string> RunSleeperAsync(string name = "sleeper", Action<ContainerConfig>? configure = null)
-    {
-        var pod = await RunPodAsync(name + "-pod");
-        var config = BusyboxConfig(name, "sleep", "3600");
-        configure?.Invoke(config);
-        return await RunAsync(pod, config);
-    }
-
     private async Task<ExecSyncResponse> ExecSyncAsync(string id, long timeout, params string[] cmd) =>
         await Daemon.Runtime.ExecSyncAsync(new ExecSyncRequest { ContainerId = id, Cmd = { cmd }, Timeout = timeout });
 
-    private async Task<string> ExecUrlAsync(string id, bool tty, bool stdin, bool stderr, params string[] cmd) =>
-        (await Daemon.Runtime.ExecAsync(new ExecRequest { ContainerId = id, Cmd = { cmd }, Tty = tty, Stdin = stdin, Stdout = true, Stderr = stderr })).Url;
 
     [Fact]
     public async Task ExecSync_OutputAndExitCode_Returned()

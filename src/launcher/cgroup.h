@@ -11,7 +11,9 @@ struct hier {
 int cg_hierarchies(struct hier *h, int max);
 bool cg_is_v2_host(void);
 void cg_path(const struct spec *s, const char *id, char *buf, size_t len);
-int cg_apply(const struct spec *s, const char *id); /* mkdir + write limits */
+/* mkdir + write limits, in the cgroup2 hierarchy (v2 true: the node the init
+ * is cloned into) or in the v1 ones (v2 false) */
+int cg_apply(const struct spec *s, const char *id, bool v2);
 int cg_update(const struct spec *s, const char *id, const struct resources *r);
 int cg_prepare_devices(const struct spec *s); /* work that need not wait for the init's nodes */
 int cg_apply_devices(const struct spec *s, const char *id);

@@ -129,7 +129,7 @@ static int cpuset_fill(const char *mnt, const char *path)
     return 0;
 }
 
-int cg_apply(const struct spec *s, const char *id)
+int cg_apply(const struct spec *s, const char *id, bool v2)
 {
     struct hier h[MAX_HIER];
     char path[4096];
@@ -140,6 +140,8 @@ int cg_apply(const struct spec *s, const char *id)
     if (n < 0)
         return -1;
     for (int i = 0; i < n; i++) {
+        if (h[i].v2 != v2)
+            continue;
         char full[4700];
         snprintf(full, sizeof(full), "%s%s", h[i].mnt, path);
         if (h[i].v2 && !cg_is_v2_host()) {

@@ -102,7 +102,12 @@ int cg_v2_devices_load(const struct resources *r)
     load.insns = (uint64_t)(uintptr_t)p.ins;
     load.insn_cnt = (uint32_t)p.n;
     load.license = (uint64_t)(uintptr_t) "Apache-2.0";
-    int prog = (int)syscall(SYS_bpf, BPF_PROG_LOAD, &load, sizeof(load));
+    /* the verifier gives up with EAGAIN when a signal is pending (a tracer's
+     * stop, for one); libbpf retries too */
+    int prog, tries = 0;
+    do
+        prog = (int)syscall(SYS_bpf, BPF_PROG_LOAD, &load, sizeof(load));
+    while (prog < 0 && errno == EAGAIN && ++tries < 5);
     if (prog < 0) {
         /* load again with the verifier log, only to explain the failure */
         int e = errno;

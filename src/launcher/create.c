@@ -155,9 +155,10 @@ int cmd_create(const struct create_opts *o, pid_t *init_pid)
     trace("state dir");
     if (o->console_socket && (consfd = console_connect(o->console_socket)) < 0)
         goto err;
-    if (cg_apply(&s, o->id) < 0)
+    /* only the cgroup2 node before the clone (the init is cloned into it);
+     * the v1 hierarchies below, while the init mounts its rootfs */
+    if (cg_apply(&s, o->id, true) < 0)
         goto err;
-    trace("cgroups created");
     cgfd = cg_open_v2(&s, o->id);
     if (cgfd == -1)
         goto err;
@@ -175,29 +176,39 @@ int cmd_create(const struct create_opts *o, pid_t *init_pid)
         goto err;
     if (sync_send(syncfd, SYNC_GO, 0) < 0)
         goto err;
-    /* In a new user namespace the init cannot write the host's cgroupfs:
-     * we join it (it mounts its rootfs meanwhile and waits for SYNC_CGROUP
-     * before its cgroup namespace, cgroupfs mounts and exec). */
-    if (userns && (cg_join(&s, o->id, child) < 0 || sync_send(syncfd, SYNC_CGROUP, 0) < 0))
+    /* The init mounts its rootfs meanwhile and waits for SYNC_CGROUP only
+     * where it needs its cgroups: before its cgroup namespace, a cgroupfs
+     * mount or exec. It joins the v1 hierarchies itself; in a new user
+     * namespace it cannot write the host's cgroupfs, so we join it. */
+    if (cg_apply(&s, o->id, false) < 0 || (userns && cg_join(&s, o->id, child) < 0))
         goto err;
-    trace("joined cgroups");
-    /* Work that overlaps the init's rootfs setup: verify the device program
-     * (attached after READY below) and keep the config for the later verbs
-     * (kill, exec, delete), so a changed bundle cannot alter them. */
+    if (sync_send(syncfd, SYNC_CGROUP, 0) < 0) {
+        /* the init gave up first: its reason is waiting in the socket */
+        wait_child_ready(syncfd, SYNC_READY);
+        goto err;
+    }
+    trace("cgroups created");
+    /* More work that overlaps the init's: verify the device program
+     * (attached after READY below), keep the config for the later verbs
+     * (kill, exec), so a changed bundle cannot alter them, and prepare the
+     * state, which appears under its name only once the init is ready. */
     if (cg_prepare_devices(&s) < 0)
         goto err;
     if (write_file_at(dirfd, "config.json", cfgtxt, cfglen, O_CREAT | O_TRUNC) < 0)
+        goto err;
+    struct cstate st = {.pid = child, .start = proc_start_time(child), .annotations = s.annotations_json};
+    snprintf(st.id, sizeof(st.id), "%s", o->id);
+    snprintf(st.bundle, sizeof(st.bundle), "%s", bundle);
+    snprintf(st.rootfs, sizeof(st.rootfs), "%s", s.root_path);
+    snprintf(st.cgroups_path, sizeof(st.cgroups_path), "%s", s.cgroups_path ? s.cgroups_path : "");
+    now_rfc3339(st.created, sizeof(st.created));
+    if (state_prepare(dirfd, &st) < 0)
         goto err;
     if (wait_child_ready(syncfd, SYNC_READY) < 0 || cg_apply_devices(&s, o->id) < 0)
         goto err;
     waitpid(helper, NULL, 0);
     trace("ready");
-    struct cstate st = {.pid = child, .start = proc_start_time(child), .annotations = s.annotations_json};
-    snprintf(st.id, sizeof(st.id), "%s", o->id);
-    snprintf(st.bundle, sizeof(st.bundle), "%s", bundle);
-    snprintf(st.rootfs, sizeof(st.rootfs), "%s", s.root_path);
-    now_rfc3339(st.created, sizeof(st.created));
-    if (state_write(dirfd, &st) < 0 || write_pid_file(o->pid_file, child) < 0)
+    if (state_commit(dirfd) < 0 || write_pid_file(o->pid_file, child) < 0)
         goto err;
     trace("state written");
     if (init_pid)

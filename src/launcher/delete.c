@@ -41,11 +41,28 @@ int destroy_container(const struct cstate *st, const struct spec *s)
     return r;
 }
 
+/* delete needs only the cgroup path from the spec: taken from the state when
+ * it records one, which saves reading and parsing config.json */
+static int load_for_delete(const char *id, struct cstate *st, struct spec *s)
+{
+    if (state_read(id, st) < 0)
+        return -1;
+    if (!st->has_cgroups_path) {
+        char cfg[4096];
+        if (state_path(id, "config.json", cfg, sizeof(cfg)) < 0)
+            return -1;
+        return spec_load_file(cfg, st->bundle, s);
+    }
+    memset(s, 0, sizeof(*s));
+    s->cgroups_path = st->cgroups_path;
+    return 0;
+}
+
 int cmd_delete(const char *id, bool force)
 {
     struct cstate st;
     struct spec s;
-    if (load_container(id, &st, &s) < 0) {
+    if (load_for_delete(id, &st, &s) < 0) {
         if (g_err.err == ENOENT) {
             /* an aborted create may leave a directory without state.json */
             state_remove(id);

@@ -75,10 +75,11 @@ __attribute__((noreturn)) static void do_exec(const struct spec *s, const struct
 static int g_sync = -1;
 static const struct spec *g_spec;
 
-/* The parent joins us to our cgroups while we set up the rootfs (a v1
- * cgroup.procs write waits for an RCU grace period; overlapping it with the
- * mounts saves most of that). Needed before a cgroup namespace or cgroupfs
- * mount, and in any case before exec. */
+/* The parent creates our v1 cgroups while we set up the rootfs and confirms
+ * with SYNC_CGROUP; we need them only before a cgroup namespace or cgroupfs
+ * mount, and in any case before exec. Then we join them ourselves, or, in a
+ * new user namespace, the parent has joined us (a v1 cgroup.procs write waits
+ * for an RCU grace period; overlapping it with the mounts saves most of it). */
 static bool g_self_join;
 static const char *g_id;
 static int cgroup_ready(void)
@@ -87,13 +88,12 @@ static int cgroup_ready(void)
     struct syncmsg m;
     if (done)
         return 0;
-    if (g_self_join) {
-        /* still in the host's mount tree: /sys/fs/cgroup is the host's */
-        if (cg_join_self_v1(g_spec, g_id) < 0)
-            return -1;
-    } else if (sync_recv(g_sync, &m) != 1 || m.type != SYNC_CGROUP) {
-        return fail(EPROTO, "init", NULL, "parent did not confirm the cgroup join");
-    }
+    if (sync_recv(g_sync, &m) != 1 || m.type != SYNC_CGROUP)
+        return fail(EPROTO, "init", NULL, "parent did not confirm the cgroups");
+    /* the host's /sys/fs/cgroup: called before any cgroupfs mount and
+     * before pivot_root (or in a joined mount namespace, as given) */
+    if (g_self_join && cg_join_self_v1(g_spec, g_id) < 0)
+        return -1;
     done = true;
     const struct ns_spec *cg = spec_ns(g_spec, CLONE_NEWCGROUP);
     /* after the join, so the namespace root is the container's cgroup */
@@ -119,8 +119,6 @@ void container_init(const struct spec *s, const char *id, int syncfd, int fifofd
     trace("init go");
     g_self_join = self_join;
     g_id = id;
-    if (self_join && cgroup_ready() < 0)
-        die(syncfd);
     bool userns = spec_ns(s, CLONE_NEWUSER) != NULL;
     if (userns && !spec_ns(s, CLONE_NEWUSER)->path && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
         die((FAILSYS("become root in user namespace", NULL), syncfd));
@@ -137,9 +135,10 @@ void container_init(const struct spec *s, const char *id, int syncfd, int fifofd
     if (!mnt)
         die((fail(EINVAL, "create", NULL, "a mount namespace is required"), syncfd));
     if (!mnt->path) {
+        /* cgroups joined before pivot_root, while /sys/fs/cgroup is the host's */
         _cleanup_fd_ int rootfd = rootfs_prepare(s, id, userns, cgroup_ready);
-        if (rootfd < 0 || rootfs_mask(s, rootfd, devnull) < 0 || rootfs_pivot(rootfd, g_opts.no_pivot) < 0 ||
-            rootfs_finish(s) < 0)
+        if (rootfd < 0 || rootfs_mask(s, rootfd, devnull) < 0 || cgroup_ready() < 0 ||
+            rootfs_pivot(rootfd, g_opts.no_pivot) < 0 || rootfs_finish(s) < 0)
             die(syncfd);
     }
     trace("init rootfs done");

@@ -32,7 +32,9 @@ int state_create_dir(const char *id)
     return fd;
 }
 
-int state_write(int dirfd, const struct cstate *st)
+/* Written while the init is still being set up; state_commit() publishes it
+ * once the init is ready (a rename: atomic for concurrent readers). */
+int state_prepare(int dirfd, const struct cstate *st)
 {
     json_object *o = json_object_new_object();
     json_object_object_add(o, "id", json_object_new_string(st->id));
@@ -41,13 +43,19 @@ int state_write(int dirfd, const struct cstate *st)
     json_object_object_add(o, "bundle", json_object_new_string(st->bundle));
     json_object_object_add(o, "rootfs", json_object_new_string(st->rootfs));
     json_object_object_add(o, "created", json_object_new_string(st->created));
+    json_object_object_add(o, "cgroupsPath", json_object_new_string(st->cgroups_path));
     json_object_object_add(o, "annotations", json_tokener_parse(st->annotations ? st->annotations : "{}"));
     const char *txt = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
     int r = write_file_at(dirfd, "state.json.tmp", txt, strlen(txt), O_CREAT | O_TRUNC);
     json_object_put(o);
-    if (r == 0 && renameat(dirfd, "state.json.tmp", dirfd, "state.json") < 0)
-        r = FAILSYS("rename", "state.json");
     return r;
+}
+
+int state_commit(int dirfd)
+{
+    if (renameat(dirfd, "state.json.tmp", dirfd, "state.json") < 0)
+        return FAILSYS("rename", "state.json");
+    return 0;
 }
 
 int state_read(const char *id, struct cstate *st)
@@ -70,6 +78,9 @@ int state_read(const char *id, struct cstate *st)
     S("bundle", st->bundle);
     S("rootfs", st->rootfs);
     S("created", st->created);
+    /* absent in the state of an older launcher: the verbs then read config.json */
+    st->has_cgroups_path = json_object_object_get_ex(o, "cgroupsPath", &v);
+    S("cgroupsPath", st->cgroups_path);
 #undef S
     if (json_object_object_get_ex(o, "pid", &v))
         st->pid = json_object_get_int(v);

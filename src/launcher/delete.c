@@ -31,13 +31,16 @@ int destroy_container(const struct cstate *st, const struct spec *s)
         free(pids);
         usleep(i < 20 ? 1000 : 10000);
     }
+    trace("cgroup empty");
     if (cg_destroy(s, st->id) < 0)
         r = -1;
+    trace("cgroups removed");
     struct lerr saved = g_err;
     if (state_remove(st->id) < 0)
         r = -1;
     else if (r < 0)
         g_err = saved;
+    trace("state removed");
     return r;
 }
 
@@ -70,6 +73,7 @@ int cmd_delete(const char *id, bool force)
         }
         return -1;
     }
+    trace("state loaded");
     const char *status = state_status(&st);
     if (!strcmp(status, "running") && !force)
         return fail(EBUSY, "delete", id, "cannot delete a running container without --force");

@@ -9,6 +9,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 
 int sync_send(int fd, int type, pid_t pid)
 {
@@ -20,6 +21,24 @@ int sync_send(int fd, int type, pid_t pid)
 int sync_send_err(int fd)
 {
     return sync_send(fd, SYNC_ERR, 0);
+}
+
+/* For a message that is due within the next fraction of a millisecond:
+ * polls, yielding the CPU, for up to 1 ms before it sleeps. A process that
+ * sleeps is woken on the sender's CPU (the guest scheduler takes a halted
+ * vCPU for a busy one) and waits there until the sender blocks, which costs
+ * the init ~0.6 ms in create on this kind of VM. */
+int sync_recv_soon(int fd, struct syncmsg *m)
+{
+    struct timespec t0, t;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    do {
+        if (recv(fd, m, sizeof(*m), MSG_DONTWAIT | MSG_PEEK) >= 0 || errno != EAGAIN)
+            break;
+        sched_yield();
+        clock_gettime(CLOCK_MONOTONIC, &t);
+    } while ((t.tv_sec - t0.tv_sec) * 1000000000L + (t.tv_nsec - t0.tv_nsec) < 1000000L);
+    return sync_recv(fd, m);
 }
 
 int sync_recv(int fd, struct syncmsg *m)
@@ -88,7 +107,7 @@ static int cgroup_ready(void)
     struct syncmsg m;
     if (done)
         return 0;
-    if (sync_recv(g_sync, &m) != 1 || m.type != SYNC_CGROUP)
+    if (sync_recv_soon(g_sync, &m) != 1 || m.type != SYNC_CGROUP)
         return fail(EPROTO, "init", NULL, "parent did not confirm the cgroups");
     /* the host's /sys/fs/cgroup: called before any cgroupfs mount and
      * before pivot_root (or in a joined mount namespace, as given) */

@@ -41,6 +41,14 @@ int ns_join_paths(const struct spec *s)
     return 0;
 }
 
+bool ns_join_before_clone(const struct spec *s)
+{
+    for (size_t i = 0; i < s->nns; i++)
+        if (s->ns[i].path && (s->ns[i].type == CLONE_NEWPID || s->ns[i].type == CLONE_NEWUSER))
+            return true;
+    return false;
+}
+
 int ns_clone_flags(const struct spec *s)
 {
     int f = 0;

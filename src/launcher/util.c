@@ -1,5 +1,6 @@
 /* Small helpers: files, fd passing, errors, logging. */
 #include "launcher.h"
+#include <sched.h>
 #include <linux/close_range.h>
 #include <stdarg.h>
 #include <sys/socket.h>
@@ -332,5 +333,6 @@ void trace(const char *phase)
         return;
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    fprintf(stderr, "trace %d %ld.%06ld %s\n", getpid(), (long)ts.tv_sec, ts.tv_nsec / 1000, phase);
+    fprintf(stderr, "trace %d %ld.%06ld %s [cpu %d]\n", getpid(), (long)ts.tv_sec, ts.tv_nsec / 1000, phase,
+            sched_getcpu());
 }

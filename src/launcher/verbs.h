@@ -27,7 +27,8 @@ struct syncmsg {
 };
 int sync_send(int fd, int type, pid_t pid);
 int sync_send_err(int fd);
-int sync_recv(int fd, struct syncmsg *m); /* 0 = EOF, 1 = message, -1 error */
+int sync_recv(int fd, struct syncmsg *m);      /* 0 = EOF, 1 = message, -1 error */
+int sync_recv_soon(int fd, struct syncmsg *m); /* the same, for a message that is due */
 
 /* init.c: the container process, from clone to exec */
 /* self_join: the init joins its v1 cgroups itself (not possible in a new

@@ -241,6 +241,18 @@ t_delete_older_state() {
 	[ ! -e "$ROOT/$id" ] || fail "state left"
 }
 
+# A namespace path that cannot be joined fails create with the path named and
+# leaves nothing: by the init itself (net) or by the helper before the clone (pid).
+t_bad_namespace_path() {
+	for ns in network pid; do
+		b=$(bundle "$ns" '[n.update(path="/nonexistent-ns-'$ns'") for n in c["linux"]["namespaces"] if n["type"]=="'$ns'"]')
+		create_ctr "$b" && fail "create with a missing $ns namespace succeeded"
+		expect_has "$(cat "$b/out")" "/nonexistent-ns-$ns" "$ns error"
+		[ ! -e "$ROOT/$(cid "$ns")" ] || fail "state left after the failed $ns create"
+		for h in memory pids devices; do [ ! -d "$(cgdir $h "$ns")" ] || fail "cgroup left in $h ($ns)"; done
+	done
+}
+
 t_kill_delete_cleanup() {
 	b=$(bundle b 'c["process"]["args"]=["sh","-c","sleep 60 & sleep 60 & sleep 60"]')
 	create_ctr "$b" || fail "create: $(cat "$b/out")"; id=$(cid b); rt start "$id" || fail start

@@ -218,9 +218,10 @@ int cmd_create(const struct create_opts *o, pid_t *init_pid)
     if (sync_to_init(syncfd, SYNC_GO) < 0)
         goto err;
     /* The init mounts its rootfs meanwhile and waits for SYNC_CGROUP only
-     * where it needs its cgroups: before its cgroup namespace, a cgroupfs
-     * mount or exec. It joins the v1 hierarchies itself; in a new user
-     * namespace it cannot write the host's cgroupfs, so we join it. */
+     * where it needs its cgroups: before a cgroupfs mount or its cgroup
+     * namespace, and before pivot_root at the latest. It joins the v1
+     * hierarchies itself; in a new user namespace it cannot write the host's
+     * cgroupfs, so we join it. */
     if (cg_apply(&s, o->id, false) < 0 || (userns && cg_join(&s, o->id, child) < 0))
         goto err;
     if (sync_to_init(syncfd, SYNC_CGROUP) < 0)

@@ -18,7 +18,8 @@ struct exec_opts {
 };
 
 /* PID: helper -> parent; GO: parent -> init (id maps written);
- * CGROUP: parent -> init (cgroups joined); READY: init -> parent. */
+ * CGROUP: parent -> init (cgroups made, and joined for an init in a new user
+ * namespace); READY: init -> parent. */
 enum { SYNC_PID = 1, SYNC_GO, SYNC_CGROUP, SYNC_READY, SYNC_ERR };
 struct syncmsg {
     int type;
@@ -31,8 +32,9 @@ int sync_recv(int fd, struct syncmsg *m);      /* 0 = EOF, 1 = message, -1 error
 int sync_recv_soon(int fd, struct syncmsg *m); /* the same, for a message that is due */
 
 /* init.c: the container process, from clone to exec */
-/* self_join: the init joins its v1 cgroups itself (not possible in a new
- * user namespace, where the parent does it and sends SYNC_CGROUP). */
+/* self_join: the init joins its v1 cgroups itself once SYNC_CGROUP says
+ * they exist (not possible in a new user namespace, where the parent joins
+ * it before sending SYNC_CGROUP). */
 __attribute__((noreturn)) void container_init(const struct spec *s, const char *id, int syncfd, int fifofd, int consfd,
                                               int preserve_fds, bool self_join);
 __attribute__((noreturn)) void exec_init(const struct spec *s, int syncfd, int consfd, int preserve_fds);

@@ -5,14 +5,20 @@
 
 int kill_all(const struct spec *s, const char *id, int sig);
 
-int load_container(const char *id, struct cstate *st, struct spec *s)
+/* the config as create applied it, saved beside the state */
+static int load_saved_spec(const char *id, const struct cstate *st, struct spec *s)
 {
     char cfg[4096];
-    if (state_read(id, st) < 0)
-        return -1;
     if (state_path(id, "config.json", cfg, sizeof(cfg)) < 0)
         return -1;
     return spec_load_file(cfg, st->bundle, s);
+}
+
+int load_container(const char *id, struct cstate *st, struct spec *s)
+{
+    if (state_read(id, st) < 0)
+        return -1;
+    return load_saved_spec(id, st, s);
 }
 
 int destroy_container(const struct cstate *st, const struct spec *s)
@@ -50,12 +56,8 @@ static int load_for_delete(const char *id, struct cstate *st, struct spec *s)
 {
     if (state_read(id, st) < 0)
         return -1;
-    if (!st->has_cgroups_path) {
-        char cfg[4096];
-        if (state_path(id, "config.json", cfg, sizeof(cfg)) < 0)
-            return -1;
-        return spec_load_file(cfg, st->bundle, s);
-    }
+    if (!st->has_cgroups_path)
+        return load_saved_spec(id, st, s);
     memset(s, 0, sizeof(*s));
     s->cgroups_path = st->cgroups_path;
     return 0;

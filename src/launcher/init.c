@@ -24,10 +24,9 @@ int sync_send_err(int fd)
 }
 
 /* For a message that is due within the next fraction of a millisecond:
- * polls, yielding the CPU, for up to 1 ms before it sleeps. A process that
- * sleeps is woken on the sender's CPU (the guest scheduler takes a halted
- * vCPU for a busy one) and waits there until the sender blocks, which costs
- * the init ~0.6 ms in create on this kind of VM. */
+ * polls, yielding the CPU, for up to 1 ms before it sleeps. Traces on our
+ * 2-vCPU VM show a sleeping init woken on the sender's busy CPU, waiting
+ * there ~0.6 ms until the sender blocks, while the other CPU idles. */
 int sync_recv_soon(int fd, struct syncmsg *m)
 {
     struct timespec t0, t;
@@ -96,7 +95,7 @@ static const struct spec *g_spec;
 
 /* The parent creates our v1 cgroups while we set up the rootfs and confirms
  * with SYNC_CGROUP; we need them only before a cgroup namespace or cgroupfs
- * mount, and in any case before exec. Then we join them ourselves, or, in a
+ * mount, and before pivot_root at the latest. Then we join them ourselves, or, in a
  * new user namespace, the parent has joined us (a v1 cgroup.procs write waits
  * for an RCU grace period; overlapping it with the mounts saves most of it). */
 static bool g_self_join;
